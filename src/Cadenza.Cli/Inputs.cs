@@ -1,0 +1,53 @@
+namespace Cadenza.Cli;
+
+/// <summary>Expands file and folder arguments into the list of music files to process.</summary>
+public static class Inputs
+{
+    /// <summary>File extensions read as MIDI.</summary>
+    public static readonly string[] MidiExtensions = [".mid", ".midi", ".rmi", ".kar", ".smf"];
+
+    /// <summary>True when <paramref name="path"/> has a MIDI extension.</summary>
+    public static bool IsMidi(string path) => MidiExtensions.Contains(Path.GetExtension(path).ToLowerInvariant());
+
+    /// <summary>
+    /// Expands <paramref name="path"/>: a file is returned as is (whatever its extension), a folder
+    /// yields its MIDI files recursively in ordinal order with their paths relative to the folder.
+    /// </summary>
+    /// <exception cref="UsageException">When the path does not exist or a folder holds no MIDI files.</exception>
+    public static List<(string FullPath, string Relative)> Expand(string path, out bool isFolder)
+    {
+        if (File.Exists(path))
+        {
+            isFolder = false;
+            return [(Path.GetFullPath(path), Path.GetFileName(path))];
+        }
+        if (!Directory.Exists(path)) throw new UsageException($"{path}: no such file or folder");
+        isFolder = true;
+        var root = Path.GetFullPath(path);
+        var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+            .Where(IsMidi)
+            .OrderBy(f => f, StringComparer.Ordinal)
+            .Select(f => (f, Path.GetRelativePath(root, f)))
+            .ToList();
+        if (files.Count == 0) throw new UsageException($"{path}: the folder holds no MIDI files ({string.Join(", ", MidiExtensions)})");
+        return files;
+    }
+
+    /// <summary>Writes text to <paramref name="path"/> atomically (temporary file, then rename), creating folders.</summary>
+    public static void WriteTextAtomic(string path, string text)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        var tmp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Environment.ProcessId + ".tmp");
+        try
+        {
+            File.WriteAllText(tmp, text);
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+}
