@@ -1,0 +1,238 @@
+using System.Text.Json;
+using Cadenza.Music;
+using Cadenza.Music.Midi;
+
+namespace Cadenza.Cli.Tests;
+
+[Collection("console")]
+public class CliTests
+{
+    private static Score Song(int notes = 16, int program = 0)
+    {
+        var s = new Score(480);
+        s.Tempos.Add(TempoChange.FromBpm(0, 100));
+        s.TimeSignatures.Add(new TimeSignature(0, 4, 4));
+        var t = new Track { Name = "Melody", Program = program, Channel = 0 };
+        for (int i = 0; i < notes; i++) t.Notes.Add(new Note(i * 240, 240, 60 + i % 12, 80));
+        s.Tracks.Add(t);
+        var d = new Track { Name = "Kit", Channel = 9, IsDrum = true };
+        for (int i = 0; i < notes; i++) d.Notes.Add(new Note(i * 240, 60, i % 2 == 0 ? 36 : 38, 100));
+        s.Tracks.Add(d);
+        return s;
+    }
+
+    [Fact]
+    public void NoArgumentsPrintsUsageAndExits2()
+    {
+        var r = CliRunner.Run();
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("usage: cadenza", r.Out);
+    }
+
+    [Fact]
+    public void UnknownCommandExits2()
+    {
+        var r = CliRunner.Run("frobnicate");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("unknown command 'frobnicate'", r.Err);
+    }
+
+    [Theory]
+    [InlineData("info")]
+    [InlineData("tokenize")]
+    [InlineData("detokenize")]
+    public void EveryVerbHasHelp(string verb)
+    {
+        var r = CliRunner.Run(verb, "--help");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("usage: cadenza " + verb, r.Out);
+    }
+
+    [Fact]
+    public void UnknownOptionIsAUsageError()
+    {
+        var r = CliRunner.Run("info", "--bogus", "x.mid");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("unknown option '--bogus'", r.Err);
+    }
+
+    [Fact]
+    public void InfoShowsTracksNotesAndTempo()
+    {
+        using var dir = new TempDir();
+        MidiFile.Write(Song(), dir["song.mid"]);
+        var r = CliRunner.Run("info", dir["song.mid"]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("notes:          32", r.Out);
+        Assert.Contains("100", r.Out);
+        Assert.Contains("drums", r.Out);
+        Assert.Contains("'Melody'", r.Out);
+    }
+
+    [Fact]
+    public void InfoJsonIsValidJson()
+    {
+        using var dir = new TempDir();
+        MidiFile.Write(Song(), dir["song.mid"]);
+        var r = CliRunner.Run("info", dir["song.mid"], "--json");
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Out);
+        Assert.Equal(32, doc.RootElement.GetProperty("notes").GetInt32());
+        Assert.Equal(2, doc.RootElement.GetProperty("tracks").GetArrayLength());
+    }
+
+    [Fact]
+    public void InfoOnGarbageNamesTheFileWithoutStackTrace()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["bad.mid"], "this is not a MIDI file at all");
+        var r = CliRunner.Run("info", dir["bad.mid"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("bad.mid", r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
+
+    [Fact]
+    public void InfoMissingFileExits2()
+    {
+        var r = CliRunner.Run("info", "/nonexistent/nothing.mid");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("nothing.mid", r.Err);
+    }
+
+    [Fact]
+    public void TokenizeFileToStdoutGivesTextTokens()
+    {
+        using var dir = new TempDir();
+        MidiFile.Write(Song(), dir["song.mid"]);
+        var r = CliRunner.Run("tokenize", dir["song.mid"], "--genre", "pop");
+        Assert.Equal(0, r.ExitCode);
+        var tokens = r.Out.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("BOS", tokens[0]);
+        Assert.Equal("Genre_pop", tokens[1]);
+        Assert.Contains("Bar_None", tokens);
+        Assert.Contains("Pitch_60", tokens);
+        Assert.Equal("EOS", tokens[^1]);
+    }
+
+    [Fact]
+    public void TokenizeUnknownGenreIsAUsageError()
+    {
+        using var dir = new TempDir();
+        MidiFile.Write(Song(), dir["song.mid"]);
+        var r = CliRunner.Run("tokenize", dir["song.mid"], "--genre", "polka-metal");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("unknown genre 'polka-metal'", r.Err);
+    }
+
+    [Fact]
+    public void TokenizeThenDetokenizeKeepsTheNotes()
+    {
+        using var dir = new TempDir();
+        MidiFile.Write(Song(), dir["song.mid"]);
+        Assert.Equal(0, CliRunner.Run("tokenize", dir["song.mid"], "-o", dir["song.tokens.txt"]).ExitCode);
+        var r = CliRunner.Run("detokenize", dir["song.tokens.txt"], "-o", dir["back.mid"]);
+        Assert.Equal(0, r.ExitCode);
+        var back = MidiFile.Read(dir["back.mid"]).Score;
+        Assert.Equal(32, back.NoteCount);
+        Assert.Contains(back.Tracks, t => t.IsDrum && t.Notes.Count == 16);
+    }
+
+    [Fact]
+    public void TokenizeIdsThenDetokenizeKeepsTheNotes()
+    {
+        using var dir = new TempDir();
+        MidiFile.Write(Song(), dir["song.mid"]);
+        Assert.Equal(0, CliRunner.Run("tokenize", dir["song.mid"], "--ids", "-o", dir["song.ids.txt"]).ExitCode);
+        var ids = File.ReadAllText(dir["song.ids.txt"]).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(ids, s => Assert.True(int.TryParse(s, out _)));
+        var r = CliRunner.Run("detokenize", dir["song.ids.txt"], "-o", dir["back.mid"]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(32, MidiFile.Read(dir["back.mid"]).Score.NoteCount);
+    }
+
+    [Fact]
+    public void TokenizeFolderSkipsABadFileAndReportsIt()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["in/sub"]);
+        MidiFile.Write(Song(8), dir["in/a.mid"]);
+        MidiFile.Write(Song(12, 40), dir["in/sub/b.mid"]);
+        File.WriteAllBytes(dir["in/broken.mid"], [0x4D, 0x54, 0x68, 0x64, 0, 0]);
+        var r = CliRunner.Run("tokenize", dir["in"], "-o", dir["out"]);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("broken.mid", r.Err);
+        Assert.True(File.Exists(dir["out/a.tokens.txt"]));
+        Assert.True(File.Exists(dir["out/sub/b.tokens.txt"]));
+        Assert.False(File.Exists(dir["out/broken.tokens.txt"]));
+        Assert.True(File.Exists(dir["out/tokenizer.json"]));
+        // The folder's tokenizer.json is found beside the tokens.
+        var back = CliRunner.Run("detokenize", dir["out/sub/b.tokens.txt"], "-o", dir["b.mid"]);
+        Assert.Equal(0, back.ExitCode);
+        Assert.Contains("tokenizer.json", back.Err);
+    }
+
+    [Fact]
+    public void TokenizeEmptyFolderIsAnError()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["empty"]);
+        var r = CliRunner.Run("tokenize", dir["empty"], "-o", dir["out"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("no MIDI files", r.Err);
+    }
+
+    [Fact]
+    public void TokenizeFolderWithOnlyBadFilesExits2()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["in"]);
+        File.WriteAllText(dir["in/x.mid"], "nope");
+        var r = CliRunner.Run("tokenize", dir["in"], "-o", dir["out"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("x.mid", r.Err);
+    }
+
+    [Fact]
+    public void DetokenizeGarbageTokensIsRepairedAndCounted()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["t.txt"], "BOS Bar_None Position_0 Program_0 Pitch_60 Velocity_63 Duration_1.0.12 Pitch_999 Bogus_1 EOS");
+        var r = CliRunner.Run("detokenize", dir["t.txt"], "-o", dir["t.mid"]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("broke the grammar", r.Err);
+        Assert.Equal(1, MidiFile.Read(dir["t.mid"]).Score.NoteCount);
+    }
+
+    [Fact]
+    public void DetokenizeOutOfRangeIdsIsAUsageError()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["t.txt"], "1 5 999999");
+        var r = CliRunner.Run("detokenize", dir["t.txt"], "-o", dir["t.mid"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("outside the vocabulary", r.Err);
+        Assert.False(File.Exists(dir["t.mid"]));
+    }
+
+    [Fact]
+    public void DetokenizeToUnwritablePathFailsCleanly()
+    {
+        using var dir = new TempDir();
+        MidiFile.Write(Song(), dir["song.mid"]);
+        Assert.Equal(0, CliRunner.Run("tokenize", dir["song.mid"], "-o", dir["s.txt"]).ExitCode);
+        File.WriteAllText(dir["afile"], "x");
+        var r = CliRunner.Run("detokenize", dir["s.txt"], "-o", dir["afile/out.mid"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.DoesNotContain("   at ", r.Err);
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void DetokenizeNeedsOutput()
+    {
+        var r = CliRunner.Run("detokenize", "x.txt");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("-o", r.Err);
+    }
+}
