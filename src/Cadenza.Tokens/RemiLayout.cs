@@ -53,6 +53,13 @@ internal sealed class RemiLayout
             double bpm = nt == 1 ? config.TempoMin : config.TempoMin * Math.Pow((double)config.TempoMax / config.TempoMin, (double)i / (nt - 1));
             TempoBpm[i] = i > 0 ? Math.Max((int)Math.Round(bpm), TempoBpm[i - 1] + 1) : (int)Math.Round(bpm);
         }
+        // the bin nearest 120 BPM (the MIDI default) is made exactly 120, so default-tempo files come back unchanged
+        if (nt > 2 && config.TempoMin < 120 && config.TempoMax > 120)
+        {
+            int near = 0;
+            for (int i = 1; i < nt; i++) if (Math.Abs(TempoBpm[i] - 120) < Math.Abs(TempoBpm[near] - 120)) near = i;
+            if ((near == 0 || TempoBpm[near - 1] < 120) && (near == nt - 1 || TempoBpm[near + 1] > 120)) TempoBpm[near] = 120;
+        }
         _tempoBounds = new double[Math.Max(0, nt - 1)];
         for (int i = 0; i + 1 < nt; i++) _tempoBounds[i] = Math.Sqrt((double)TempoBpm[i] * TempoBpm[i + 1]);
 
