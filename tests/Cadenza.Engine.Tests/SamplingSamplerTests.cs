@@ -186,6 +186,13 @@ public class SamplingSamplerTests
     }
 
     [Fact]
+    public void SubnormalTemperature_IsGreedy()
+    {
+        var s = new Sampler(3, new SamplerOptions { Temperature = float.Epsilon });
+        for (int i = 0; i < 100; i++) Assert.Equal(2, s.Sample([1f, 2f, 2.5f]));
+    }
+
+    [Fact]
     public void WrongLogitsLength_Throws() =>
         Assert.Throws<ArgumentException>(() => new Sampler(4, new SamplerOptions()).Sample([1f, 2f]));
 

@@ -96,6 +96,7 @@ public sealed class Sampler
 
         // Softmax with temperature; masked tokens get probability 0.
         float invT = 1f / Options.Temperature;
+        if (float.IsInfinity(invT)) return argmax; // a subnormal temperature is greedy
         var probs = _probs.AsSpan();
         double sum = 0;
         for (int i = 0; i < x.Length; i++)
