@@ -107,17 +107,20 @@ public sealed class RemiTokenizer : Tokenizer
             controlIds[i] = id;
         }
 
-        // pass 1: count kept notes, find the last onset
+        // pass 1: quantize onsets of kept notes (into keys), find the last onset
+        var keys = new long[score.NoteCount];
         int kept = 0, dropped = 0;
         long maxG = -1;
         foreach (var track in score.Tracks)
         {
-            int prog = track.IsDrum ? -1 : 0;
-            foreach (var n in track.Notes)
+            int lo = track.IsDrum ? Config.DrumPitchMin : Config.PitchMin, hi = track.IsDrum ? Config.DrumPitchMax : Config.PitchMax;
+            var notes = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(track.Notes);
+            for (int i = 0; i < notes.Length; i++)
             {
-                if (!l.PitchAllowed(prog, n.Pitch)) { dropped++; continue; }
-                kept++;
-                long g = l.QuantizeTick(n.Onset, tpq);
+                int pitch = notes[i].Pitch;
+                if (pitch < lo || pitch > hi) { dropped++; continue; }
+                long g = l.QuantizeTick(notes[i].Onset, tpq);
+                keys[kept++] = g;
                 if (g > maxG) maxG = g;
             }
         }
@@ -150,23 +153,24 @@ public sealed class RemiTokenizer : Tokenizer
         var tempos = BuildTempos(score, maxG, tpq);
 
         // pass 2: sort keys (onset, program, pitch, velocity, duration)
-        var keys = new long[kept];
         int k = 0, clipped = 0;
         foreach (var track in score.Tracks)
         {
-            int prog = track.IsDrum ? -1 : 0;
+            int lo = track.IsDrum ? Config.DrumPitchMin : Config.PitchMin, hi = track.IsDrum ? Config.DrumPitchMax : Config.PitchMax;
             long progKey = track.IsDrum ? 0 : Math.Clamp(track.Program, 0, 127) + 1;
-            foreach (var n in track.Notes)
+            var notes = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(track.Notes);
+            for (int i = 0; i < notes.Length; i++)
             {
-                if (!l.PitchAllowed(prog, n.Pitch)) continue;
-                long g = l.QuantizeTick(n.Onset, tpq);
+                ref readonly var n = ref notes[i];
+                if (n.Pitch < lo || n.Pitch > hi) continue;
                 int di = l.DurationIndex(n.Duration, tpq, out bool clip);
                 if (clip) clipped++;
-                keys[k++] = (g << 32) | (progKey << 24) | ((long)n.Pitch << 17) | ((long)l.VelocityIndex(n.Velocity) << 10) | (long)di;
+                keys[k] = (keys[k] << 32) | (progKey << 24) | ((long)n.Pitch << 17) | ((long)l.VelocityIndex(n.Velocity) << 10) | (long)di;
+                k++;
             }
         }
         if (clipped > 0) Warn($"{clipped} note(s) longer than {Config.LongestDurationBeats} beats clipped to the longest duration");
-        Array.Sort(keys);
+        Array.Sort(keys, 0, kept);
 
         // emit
         var ids = new int[3 + nControls + 3 * (int)bars + 6 * kept + 2 * tempos.Count];
@@ -380,15 +384,26 @@ public sealed class RemiTokenizer : Tokenizer
             if (t is null) continue;
             t.Channel = channel;
             channel = channel == 8 ? 10 : channel == 15 ? 0 : channel + 1;
-            t.Normalize();
+            SortIfNeeded(t);
             score.Tracks.Add(t);
         }
         if (tracks[0] is { } drums)
         {
             drums.Channel = 9;
-            drums.Normalize();
+            SortIfNeeded(drums);
             score.Tracks.Add(drums);
         }
         return new DecodeResult(score, errors, described);
+    }
+
+    private static void SortIfNeeded(Track t)
+    {
+        var notes = t.Notes;
+        for (int i = 1; i < notes.Count; i++)
+        {
+            var a = notes[i - 1];
+            var b = notes[i];
+            if (b.Onset < a.Onset || (b.Onset == a.Onset && b.Pitch < a.Pitch)) { t.Normalize(); return; }
+        }
     }
 }

@@ -128,7 +128,8 @@ internal sealed class RemiLayout
     public long QuantizeTick(long tick, int tpq)
     {
         if (tick <= 0) return 0;
-        // floor((2*tick*R + tpq) / (2*tpq)) without overflow for ticks up to 2^58 / R
+        // floor((2*tick*R + tpq) / (2*tpq)), in 64 bits when it cannot overflow
+        if (tick < (1L << 54)) return (tick * (2 * R) + tpq) / (2L * tpq);
         Int128 num = (Int128)tick * (2 * R) + tpq;
         return (long)(num / (2 * tpq));
     }
