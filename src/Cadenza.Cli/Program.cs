@@ -17,6 +17,7 @@ public static class Program
         ("info", "show what a music file holds (tracks, notes, tempo, repairs)", InfoCommand.Run, InfoCommand.Help),
         ("tokenize", "turn MIDI files into REMI+ tokens (text or ids)", TokenizeCommand.Run, TokenizeCommand.Help),
         ("detokenize", "turn a token file back into a MIDI file", DetokenizeCommand.Run, DetokenizeCommand.Help),
+        ("dataset", "build a token dataset (shards + manifest) for training", DatasetCommand.Run, DatasetCommand.Help),
     ];
 
     /// <summary>Runs the CLI and returns its exit code.</summary>

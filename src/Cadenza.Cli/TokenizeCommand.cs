@@ -50,7 +50,8 @@ public static class TokenizeCommand
             if (output == null) Console.Out.WriteLine(text);
             else
             {
-                if (Directory.Exists(output)) output = Path.Combine(output, OutName(Path.GetFileName(full), ids));
+                if (Directory.Exists(output) || output.EndsWith('/') || output.EndsWith(Path.DirectorySeparatorChar))
+                    output = Path.Combine(output, OutName(Path.GetFileName(full), ids));
                 Inputs.WriteTextAtomic(output, text + "\n");
                 Console.Error.WriteLine($"{full}: {seq.Ids.Length} tokens -> {output}");
             }

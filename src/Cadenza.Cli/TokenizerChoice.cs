@@ -6,16 +6,16 @@ namespace Cadenza.Cli;
 public static class TokenizerChoice
 {
     /// <summary>
-    /// Loads <paramref name="explicitPath"/> when given, else <c>tokenizer.json</c> in
-    /// <paramref name="besideFolder"/> when present, else the default REMI+ tokenizer.
+    /// Loads <paramref name="explicitPath"/> when given, else the nearest <c>tokenizer.json</c> in
+    /// <paramref name="besideFolder"/> or one of its parent folders, else the default REMI+ tokenizer.
     /// </summary>
     /// <exception cref="UsageException">When the explicit file is missing or cannot be loaded.</exception>
     public static Tokenizer Resolve(string? explicitPath, string? besideFolder, out string description)
     {
         string? path = explicitPath;
-        if (path == null && besideFolder != null)
+        for (var dir = besideFolder == null ? null : new DirectoryInfo(besideFolder); path == null && dir != null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(besideFolder, "tokenizer.json");
+            var candidate = Path.Combine(dir.FullName, "tokenizer.json");
             if (File.Exists(candidate)) path = candidate;
         }
         if (path == null)

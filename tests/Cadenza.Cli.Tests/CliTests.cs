@@ -197,7 +197,7 @@ public class CliTests
     public void DetokenizeGarbageTokensIsRepairedAndCounted()
     {
         using var dir = new TempDir();
-        File.WriteAllText(dir["t.txt"], "BOS Bar_None Position_0 Program_0 Pitch_60 Velocity_63 Duration_1.0.12 Pitch_999 Bogus_1 EOS");
+        File.WriteAllText(dir["t.txt"], "BOS Bar_None Position_0 Program_0 Pitch_60 Velocity_119 Duration_1.0.12 Pitch_999 Bogus_1 EOS");
         var r = CliRunner.Run("detokenize", dir["t.txt"], "-o", dir["t.mid"]);
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("broke the grammar", r.Err);
@@ -234,5 +234,55 @@ public class CliTests
         var r = CliRunner.Run("detokenize", "x.txt");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("-o", r.Err);
+    }
+}
+
+[Collection("console")]
+public class DatasetCliTests
+{
+    [Fact]
+    public void DatasetBuildWritesShardsAndReportsBadFiles()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["in/pop"]);
+        for (int i = 0; i < 6; i++)
+        {
+            var s = new Score(480);
+            var t = new Track();
+            for (int k = 0; k < 20; k++) t.Notes.Add(new Note(k * 240, 240, 60 + (k * (i + 1)) % 12, 90));
+            s.Tracks.Add(t);
+            MidiFile.Write(s, dir[$"in/pop/p{i}.mid"]);
+        }
+        File.WriteAllText(dir["in/pop/bad.mid"], "nope");
+        var r = CliRunner.Run("dataset", "build", dir["in"], "-o", dir["ds"], "--transpose", "-1..1", "--val-fraction", "0.2");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("bad.mid", r.Err);
+        Assert.Contains("pop", r.Err);
+        Assert.True(File.Exists(dir["ds/manifest.json"]));
+        Assert.True(File.Exists(dir["ds/train_000.bin"]));
+        Assert.True(File.Exists(dir["ds/tokenizer.json"]));
+    }
+
+    [Theory]
+    [InlineData("--transpose", "5..-5")]
+    [InlineData("--transpose", "abc")]
+    [InlineData("--val-fraction", "0.9")]
+    [InlineData("--labels", "/nonexistent/labels.csv")]
+    public void DatasetBuildRejectsBadArguments(string option, string value)
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run("dataset", "build", dir.Path, "-o", dir["ds"], option, value);
+        Assert.Equal(2, r.ExitCode);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
+
+    [Fact]
+    public void DatasetBuildOnAnEmptyFolderExits2()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["empty"]);
+        var r = CliRunner.Run("dataset", "build", dir["empty"], "-o", dir["ds"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("no MIDI files", r.Err);
     }
 }
