@@ -15,7 +15,7 @@ namespace Cadenza.Corpus.Tests;
 /// </summary>
 public class RemiRoundTripTests(ITestOutputHelper output)
 {
-    private static readonly string[] Folders = ["pop909", "piano_midi_de", "nottingham/midi", "wjazzd_solos", "groove_rock", "test_midi"];
+    private static readonly string[] Folders = ["pop909", "piano_midi_de", "nottingham/midi", "wjazzd_solos", "groove_rock", "test_midi", "edge-cases"];
 
     private sealed class FolderStats
     {
@@ -40,7 +40,7 @@ public class RemiRoundTripTests(ITestOutputHelper output)
                          || f.EndsWith(".rmi", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".kar", StringComparison.OrdinalIgnoreCase))
                 .OrderBy(f => f, StringComparer.Ordinal).ToArray();
             var st = new FolderStats { Files = files.Length };
-            bool lenient = folder == "test_midi";
+            bool lenient = folder is "test_midi" or "edge-cases"; // damaged files on purpose: unreadable / rejected ones are listed
             Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, f => Check(tok, dir, f, st, lenient));
             report.AppendLine($"{folder}: {st.Files} files, {st.Read} read, {st.Unreadable} unreadable, {st.Rejected} rejected by the tokenizer, " +
                               $"{st.Failed} failed; {st.Notes} notes, {st.InRange} in range, {st.Tokens} tokens, {st.DecodeErrors} decode errors, {st.Mismatches} mismatches, " +
@@ -52,6 +52,38 @@ public class RemiRoundTripTests(ITestOutputHelper output)
         report.AppendLine($"total: {totalMismatches} mismatches, {totalFailures} failed files, {sw.Elapsed.TotalSeconds:F1} s");
         output.WriteLine(report.ToString());
         Assert.True(totalMismatches == 0 && totalFailures == 0, report.ToString());
+    }
+
+    [Fact]
+    public void TimeSignatureChangesEdgeCaseRestoresTheMapAndBars()
+    {
+        var tok = new RemiTokenizer();
+        var source = MidiFile.Read(SharedData.Path("edge-cases", "time_signature_changes.mid")).Score;
+        var seq = tok.Encode(source);
+        Assert.Equal(6, seq.ToTokens().Count(t => t == "Bar_None"));
+        var decoded = tok.Decode(seq.Ids);
+        Assert.Equal(0, decoded.ErrorCount);
+        Assert.Equal(new[] { (0L, 5, 8), (2400L, 8, 8), (4320L, 5, 8), (4920L, 3, 4) },
+            decoded.Score.TimeSignatures.Select(t => (t.Tick * 480 / decoded.Score.TicksPerQuarter, t.Numerator, t.Denominator)));
+        Assert.Equal(new long[] { 0, 1200, 2400, 4320, 4920, 6360 }, decoded.Score.BarStarts(6360 * decoded.Score.TicksPerQuarter / 480).Select(b => b * 480 / decoded.Score.TicksPerQuarter));
+        Assert.Equal(new long[] { 0, 480, 1200, 2400, 4320, 4920, 6360 }, decoded.Score.Tracks.Single().Notes.Select(n => n.Onset * 480 / decoded.Score.TicksPerQuarter));
+    }
+
+    [Fact]
+    public void EdgeCasesAreBoundedAndKeepDrumKeys()
+    {
+        var tok = new RemiTokenizer();
+        var huge = MidiFile.Read(SharedData.Path("edge-cases", "vlq_max_delta.mid")).Score;
+        var e = Assert.Throws<TokenizationException>(() => tok.Encode(huge));
+        Assert.Equal("too-many-bars", e.Reason);
+
+        var empty = MidiFile.Read(SharedData.Path("edge-cases", "zero_tracks.mid")).Score;
+        Assert.Equal("BOS EOS", tok.Encode(empty).ToString());
+
+        var ports = MidiFile.Read(SharedData.Path("edge-cases", "multiport_drums.mid")).Score;
+        var back = tok.Decode(tok.Encode(ports).Ids).Score;
+        Assert.Equal(new[] { 36, 38 }, back.Tracks.Where(t => t.IsDrum).SelectMany(t => t.Notes).Select(n => n.Pitch).Order());
+        Assert.Equal(new[] { 60, 64 }, back.Tracks.Where(t => !t.IsDrum).SelectMany(t => t.Notes).Select(n => n.Pitch).Order());
     }
 
     private readonly record struct NoteKey(int Program, bool Drum, int Pitch, long Onset, long Duration, int Velocity);
