@@ -10,4 +10,27 @@ public sealed class MidiReadOptions
     /// Default false: repair and report each repair in <see cref="MidiReadResult.Warnings"/>.
     /// </summary>
     public bool Strict { get; init; }
+
+    /// <summary>
+    /// How note-offs are matched to sounding notes of the same key (port, channel, pitch).
+    /// Default <see cref="NotePairing.FirstInFirstOut"/>.
+    /// </summary>
+    public NotePairing Pairing { get; init; }
+}
+
+/// <summary>How a note-off is matched with the sounding notes of its key (port, channel and pitch).</summary>
+public enum NotePairing
+{
+    /// <summary>
+    /// A note-off ends the oldest sounding note of its key (first in, first out). Overlapping same-pitch
+    /// notes keep their own lengths; a note-off with nothing sounding ends nothing. The default.
+    /// </summary>
+    FirstInFirstOut,
+
+    /// <summary>
+    /// A note-off ends every sounding note of its key that began before the note-off's tick (notes begun at
+    /// that very tick stay sounding unless nothing else was sounding, then they end with length 0).
+    /// This is how pretty_midi reads files; useful to compare against its output.
+    /// </summary>
+    AllSounding,
 }

@@ -71,14 +71,17 @@ internal sealed class MidiReader
 
     private readonly List<ChunkData> _chunks = new();
 
-    private MidiReader(byte[] data, string source, bool strict)
+    private readonly bool _closeAll;
+
+    private MidiReader(byte[] data, string source, MidiReadOptions? options)
     {
         _d = data;
-        _w = new WarningSink(source, strict);
+        _w = new WarningSink(source, options?.Strict ?? false);
+        _closeAll = options?.Pairing == NotePairing.AllSounding;
     }
 
     public static MidiReadResult Read(byte[] data, string sourceName, MidiReadOptions? options)
-        => new MidiReader(data, sourceName, options?.Strict ?? false).Run();
+        => new MidiReader(data, sourceName, options).Run();
 
     // ---------------------------------------------------------------- per-chunk raw data
 
@@ -104,6 +107,9 @@ internal sealed class MidiReader
         public readonly List<TextEvent> Texts = new();
         /// <summary>Program in effect per (port &lt;&lt; 4 | channel) from this chunk's own program changes.</summary>
         public readonly Dictionary<int, int> Programs = new();
+        public bool PortSeen;
+        public int ProgramStart;
+        public int NoteOns;
     }
 
     private readonly List<RawProgram> _programs = new();
@@ -342,7 +348,7 @@ internal sealed class MidiReader
     private long ReadTrack(int idx, long chunkPos, long declaredLen)
     {
         string where = $"track {idx}";
-        var c = new ChunkData { Index = idx };
+        var c = new ChunkData { Index = idx, ProgramStart = _programs.Count };
         _chunks.Add(c);
 
         long body = chunkPos + 8;
@@ -463,6 +469,7 @@ internal sealed class MidiReader
                 {
                     int key = ((port << 4) | ch) << 7 | d1;
                     if (!open.TryGetValue(key, out var q)) open[key] = q = new Queue<OpenNote>();
+                    c.NoteOns++;
                     q.Enqueue(new OpenNote(tick, d2, eventIndex, c.Programs.TryGetValue((port << 4) | ch, out int pr) ? pr : -1));
                     openCount++;
                     break;
@@ -474,11 +481,18 @@ internal sealed class MidiReader
                     // A note-off with nothing open (e.g. one placed before its note-on at the same tick) ends nothing.
                     if (open.TryGetValue(key, out var q) && q.Count > 0)
                     {
-                        var on = q.Dequeue();
-                        openCount--;
-                        long dur = tick - on.Onset;
-                        if (dur == 0) _zeroLength++;
-                        c.Notes.Add(new RawNote(on.Onset, dur, d1, on.Velocity, port, ch, on.EventIndex, on.Program));
+                        // FIFO: end the oldest. AllSounding: end all begun before this tick (or, when only
+                        // notes begun at this tick sound, all of those with length 0).
+                        bool allAtThisTick = q.Peek().Onset == tick;
+                        do
+                        {
+                            var on = q.Dequeue();
+                            openCount--;
+                            long dur = tick - on.Onset;
+                            if (dur == 0) _zeroLength++;
+                            c.Notes.Add(new RawNote(on.Onset, dur, d1, on.Velocity, port, ch, on.EventIndex, on.Program));
+                        }
+                        while (_closeAll && q.Count > 0 && (allAtThisTick || q.Peek().Onset < tick));
                     }
                     break;
                 }
@@ -579,8 +593,30 @@ internal sealed class MidiReader
                 if (c.InstrumentName == null) c.InstrumentName = DecodeText(data).Trim();
                 break;
             case 0x21:
-                if (data.Length >= 1) port = data[0];
-                else _w.Repair("badport", $"{where} at byte {metaPos}: port event without data; ignored", metaPos);
+                if (data.Length < 1)
+                {
+                    _w.Repair("badport", $"{where} at byte {metaPos}: port event without data; ignored", metaPos);
+                    break;
+                }
+                if (!c.PortSeen && tick == 0 && c.NoteOns == 0 && data[0] != port)
+                {
+                    // The track's first port event, at tick 0 before any note: it names the port of the whole
+                    // track, so the program changes and controllers written before it move to that port.
+                    int from = port, to = data[0];
+                    for (int i = c.ProgramStart; i < _programs.Count; i++)
+                        if (_programs[i].Chunk == c.Index && _programs[i].Port == from) _programs[i] = _programs[i] with { Port = to };
+                    foreach (var k in c.Programs.Keys.Where(k => k >> 4 == from).ToList())
+                    {
+                        c.Programs[(to << 4) | (k & 15)] = c.Programs[k];
+                        c.Programs.Remove(k);
+                    }
+                    for (int i = 0; i < c.Controls.Count; i++)
+                        if (c.Controls[i].Port == from) c.Controls[i] = c.Controls[i] with { Port = to };
+                    for (int i = 0; i < c.Bends.Count; i++)
+                        if (c.Bends[i].Port == from) c.Bends[i] = c.Bends[i] with { Port = to };
+                }
+                c.PortSeen = true;
+                port = data[0];
                 break;
             case 0x51:
                 if (data.Length < 3)
@@ -667,6 +703,9 @@ internal sealed class MidiReader
         return found < 0 ? 0 : list[found].Program;
     }
 
+    /// <summary>At most this many parts receive a copy of one channel's controllers (bounds memory).</summary>
+    private const int MaxControlCopies = 16;
+
     private Score BuildScore()
     {
         var score = new Score(_ppq);
@@ -706,6 +745,21 @@ internal sealed class MidiReader
         // One part per (chunk, port, channel, program) that has notes.
         var parts = new Dictionary<(int, int, int, int), Part>();
         var ordered = new List<Part>();
+        var byChunkChannel = new Dictionary<(int, int), List<Part>>(); // (chunk, port<<4|channel)
+        var byChannel = new Dictionary<int, List<Part>>();            // port<<4|channel
+        Part GetPart(int chunk, int port, int ch, int program)
+        {
+            var key = (chunk, port, ch, program);
+            if (parts.TryGetValue(key, out var part)) return part;
+            parts[key] = part = new Part { Chunk = chunk, Port = port, Channel = ch, Program = program, Order = ordered.Count };
+            ordered.Add(part);
+            int pc = (port << 4) | ch;
+            if (!byChunkChannel.TryGetValue((chunk, pc), out var l1)) byChunkChannel[(chunk, pc)] = l1 = new List<Part>();
+            l1.Add(part);
+            if (!byChannel.TryGetValue(pc, out var l2)) byChannel[pc] = l2 = new List<Part>();
+            l2.Add(part);
+            return part;
+        }
         foreach (var c in _chunks)
         {
             var notes = c.Notes.ToList();
@@ -714,51 +768,37 @@ internal sealed class MidiReader
             {
                 long onset = n.Onset + c.Offset;
                 int program = n.Program >= 0 ? n.Program : ProgramFromOtherChunks(n.Port, n.Channel, onset, progs);
-                var key = (c.Index, n.Port, n.Channel, program);
-                if (!parts.TryGetValue(key, out var part))
-                {
-                    parts[key] = part = new Part { Chunk = c.Index, Port = n.Port, Channel = n.Channel, Program = program, Order = ordered.Count };
-                    ordered.Add(part);
-                }
-                part.Track.Notes.Add(new Note(onset, n.Duration, n.Pitch, n.Velocity));
+                GetPart(c.Index, n.Port, n.Channel, program).Track.Notes.Add(new Note(onset, n.Duration, n.Pitch, n.Velocity));
             }
         }
+        var noteParts = byChannel.ToDictionary(kv => kv.Key, kv => kv.Value.ToList());
 
         // Controllers and bends: to every note part on the same (chunk, port, channel); else (formats 0/1)
         // to the note parts on that (port, channel) in other chunks; else to a controller-only part.
         foreach (var c in _chunks)
         {
-            var chans = new SortedSet<int>();
-            foreach (var x in c.Controls) chans.Add((x.Port << 4) | x.Channel);
-            foreach (var x in c.Bends) chans.Add((x.Port << 4) | x.Channel);
-            foreach (int pc in chans)
+            var firstTick = new SortedDictionary<int, long>();
+            foreach (var x in c.Controls) { int k = (x.Port << 4) | x.Channel; if (!firstTick.ContainsKey(k)) firstTick[k] = x.Tick; }
+            foreach (var x in c.Bends) { int k = (x.Port << 4) | x.Channel; firstTick[k] = Math.Min(firstTick.GetValueOrDefault(k, long.MaxValue), x.Tick); }
+            var targets = new Dictionary<int, List<Part>>();
+            foreach (var (pc, first) in firstTick)
             {
                 int port = pc >> 4, ch = pc & 15;
-                var targets = ordered.Where(p => p.Chunk == c.Index && p.Port == port && p.Channel == ch).ToList();
-                if (targets.Count == 0 && _format != 2)
-                    targets = ordered.Where(p => p.Port == port && p.Channel == ch && p.Track.Notes.Count > 0).ToList();
-                if (targets.Count == 0)
+                List<Part>? t = byChunkChannel.TryGetValue((c.Index, pc), out var own) && own.Count > 0 ? own.Take(MaxControlCopies).ToList() : null;
+                if (t == null && _format != 2 && noteParts.TryGetValue(pc, out var others) && others.Count > 0) t = others.Take(MaxControlCopies).ToList();
+                if (t == null)
                 {
-                    long first = long.MaxValue;
-                    foreach (var x in c.Controls) if (x.Port == port && x.Channel == ch) first = Math.Min(first, x.Tick);
-                    foreach (var x in c.Bends) if (x.Port == port && x.Channel == ch) first = Math.Min(first, x.Tick);
-                    int program = c.Programs.TryGetValue(pc, out int own) ? own : ProgramFromOtherChunks(port, ch, first + c.Offset, progs);
-                    var key = (c.Index, port, ch, program);
-                    if (!parts.TryGetValue(key, out var part))
-                    {
-                        parts[key] = part = new Part { Chunk = c.Index, Port = port, Channel = ch, Program = program, Order = ordered.Count };
-                        ordered.Add(part);
-                    }
-                    targets = new List<Part> { part };
+                    int program = c.Programs.TryGetValue(pc, out int p) ? p : ProgramFromOtherChunks(port, ch, first + c.Offset, progs);
+                    t = new List<Part> { GetPart(c.Index, port, ch, program) };
                 }
-                foreach (var t in targets)
-                {
-                    foreach (var x in c.Controls)
-                        if (x.Port == port && x.Channel == ch) t.Track.Controls.Add(new ControlChange(x.Tick + c.Offset, x.Controller, x.Value));
-                    foreach (var x in c.Bends)
-                        if (x.Port == port && x.Channel == ch) t.Track.PitchBends.Add(new PitchBend(x.Tick + c.Offset, x.Value));
-                }
+                targets[pc] = t;
             }
+            foreach (var x in c.Controls)
+                foreach (var t in targets[(x.Port << 4) | x.Channel])
+                    t.Track.Controls.Add(new ControlChange(x.Tick + c.Offset, x.Controller, x.Value));
+            foreach (var x in c.Bends)
+                foreach (var t in targets[(x.Port << 4) | x.Channel])
+                    t.Track.PitchBends.Add(new PitchBend(x.Tick + c.Offset, x.Value));
         }
 
         Score.StableSort(ordered, (a, b) => a.Chunk != b.Chunk ? a.Chunk.CompareTo(b.Chunk) : a.Order.CompareTo(b.Order));

@@ -272,4 +272,26 @@ public class MidiReaderTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void AllSoundingPairing_EndsEveryOpenNoteOfTheKey()
+    {
+        var opts = new MidiReadOptions { Pairing = NotePairing.AllSounding };
+        var r = MidiFile.Read(EdgeCaseFiles.OverlappingSamePitch(), "x", opts);
+        Assert.Equal([new Note(0, 480, 60, 100), new Note(240, 240, 60, 80)], r.Score.Tracks[0].Notes);
+        // a note begun at the note-off's tick keeps sounding when an older one is ended
+        var body = new TrackBody().On(0, 60, 100).Off(96, 60).On(0, 60, 90).Off(96, 60).End().ToArray();
+        Assert.Equal([new Note(0, 96, 60, 100), new Note(96, 96, 60, 90)], MidiFile.Read(Smf.File(0, 96, body), "x", opts).Score.Tracks[0].Notes);
+        Assert.Equal([new Note(0, 0, 60, 100), new Note(480, 480, 60, 80), new Note(960, 480, 67, 100)],
+            MidiFile.Read(EdgeCaseFiles.ZeroLengthNote(), "x", opts).Score.Tracks[0].Notes);
+    }
+
+    [Fact]
+    public void PortEventAfterProgramAtTickZero_AppliesToTheWholeTrack()
+    {
+        var body = new TrackBody().Name("Flute").Program(0, 73, ch: 3).Cc(0, 7, 100, ch: 3).Meta(0, 0x21, [2])
+            .On(0, 72, 100, ch: 3).Off(96, 72, ch: 3).End().ToArray();
+        var t = Assert.Single(MidiFile.Read(Smf.File(1, 96, body), "x", Strict).Score.Tracks);
+        Assert.Equal((2, 3, 73, 1), (t.Port, t.Channel, t.Program, t.Controls.Count));
+    }
 }
