@@ -19,6 +19,8 @@ namespace Cadenza.Tokens;
 /// bin, longer than the longest bin are clipped to it with a warning); velocities to the nearest of the
 /// velocity bins; tempos to the nearest bin on a log scale. Decoded scores use
 /// <see cref="TokenizerConfig.DecodeTicksPerQuarter"/>: grid position g is tick g × DecodeTicksPerQuarter / PositionsPerQuarter.</para>
+/// <para>Instances are immutable; one tokenizer may encode and decode on many threads at once.
+/// The full description (vocabulary, duration table, grammar) is in docs/formats.md, section "Tokens".</para>
 /// </remarks>
 public sealed class RemiTokenizer : Tokenizer
 {
