@@ -1,0 +1,182 @@
+// Legend: M = rows (batch of tokens being decoded, small), K = input channels, N = output channels,
+// V = vocabulary size. Weights are input-major (K, N); the tied LM head weight is wte (V, K).
+using System.Runtime.Intrinsics;
+
+namespace Cadenza.Engine.Kernels;
+
+/// <summary>What a <see cref="SmallMatmul"/> does with each result before storing it.</summary>
+internal enum Epilogue
+{
+    /// <summary>out = x W + b.</summary>
+    Store,
+    /// <summary>out += x W + b (a fused residual connection).</summary>
+    Accumulate,
+    /// <summary>out = gelu(x W + b) (the fused MLP activation).</summary>
+    Gelu,
+}
+
+/// <summary>
+/// Matrix products for decoding, where only a few rows (one token per sequence) meet each weight.
+/// The weight is streamed once per call in strips of 32 output columns, and every row of the batch
+/// is computed against the strip while it is in cache, so generation reads each weight once per step
+/// whatever the batch size. Strips are spread across <see cref="EngineThreads"/>.
+/// </summary>
+internal static unsafe class SmallMatmul
+{
+    private const int Strip = 32;
+
+    private struct Job : IParallelJob
+    {
+        public float* Out, X, W, Bias;
+        public int M, K, N, StripsPerItem;
+        public Epilogue Ep;
+
+        public void Run(int index, int thread)
+        {
+            int strips = (N + Strip - 1) / Strip;
+            int s0 = index * StripsPerItem, s1 = Math.Min(strips, s0 + StripsPerItem);
+            for (int s = s0; s < s1; s++)
+            {
+                int j = s * Strip;
+                if (j + Strip <= N)
+                {
+                    for (int r = 0; r < M; r += 2)
+                    {
+                        if (r + 1 < M) Two(r, j); else One(r, j);
+                    }
+                }
+                else
+                {
+                    for (int r = 0; r < M; r++)
+                        for (int jj = j; jj < N; jj++)
+                        {
+                            float acc = Bias == null ? 0f : Bias[jj];
+                            for (int i = 0; i < K; i++) acc += X[(long)r * K + i] * W[(long)i * N + jj];
+                            Finish(Out + (long)r * N + jj, acc);
+                        }
+                }
+            }
+        }
+
+        private void Finish(float* o, float v)
+        {
+            switch (Ep)
+            {
+                case Epilogue.Accumulate: *o += v; break;
+                case Epilogue.Gelu:
+                    float u = Gelu.ScalingFactor * (v + 0.044715f * v * v * v);
+                    *o = 0.5f * v * (1f + MathF.Tanh(u));
+                    break;
+                default: *o = v; break;
+            }
+        }
+
+        private void Finish(float* o, Vector256<float> v)
+        {
+            switch (Ep)
+            {
+                case Epilogue.Accumulate: Vector256.Store(Vector256.Load(o) + v, o); break;
+                case Epilogue.Gelu:
+                    var u = Vector256.Create(Gelu.ScalingFactor) * VecMath.Fmadd(Vector256.Create(0.044715f) * v, v * v, v);
+                    Vector256.Store(Vector256.Create(0.5f) * v * (Vector256<float>.One + VecMath.Tanh(u)), o);
+                    break;
+                default: Vector256.Store(v, o); break;
+            }
+        }
+
+        private void One(int r, int j)
+        {
+            float* x = X + (long)r * K;
+            float* w = W + j;
+            long n = N;
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+            int i = 0;
+            for (; i + 1 < K; i += 2)
+            {
+                float* w0 = w + i * n, w1 = w0 + n;
+                var x0 = Vector256.Create(x[i]);
+                var x1 = Vector256.Create(x[i + 1]);
+                a0 = VecMath.Fmadd(x0, Vector256.Load(w0), a0); a1 = VecMath.Fmadd(x0, Vector256.Load(w0 + 8), a1);
+                a2 = VecMath.Fmadd(x0, Vector256.Load(w0 + 16), a2); a3 = VecMath.Fmadd(x0, Vector256.Load(w0 + 24), a3);
+                b0 = VecMath.Fmadd(x1, Vector256.Load(w1), b0); b1 = VecMath.Fmadd(x1, Vector256.Load(w1 + 8), b1);
+                b2 = VecMath.Fmadd(x1, Vector256.Load(w1 + 16), b2); b3 = VecMath.Fmadd(x1, Vector256.Load(w1 + 24), b3);
+            }
+            if (i < K)
+            {
+                float* w0 = w + i * n;
+                var x0 = Vector256.Create(x[i]);
+                a0 = VecMath.Fmadd(x0, Vector256.Load(w0), a0); a1 = VecMath.Fmadd(x0, Vector256.Load(w0 + 8), a1);
+                a2 = VecMath.Fmadd(x0, Vector256.Load(w0 + 16), a2); a3 = VecMath.Fmadd(x0, Vector256.Load(w0 + 24), a3);
+            }
+            a0 += b0; a1 += b1; a2 += b2; a3 += b3;
+            if (Bias != null)
+            {
+                a0 += Vector256.Load(Bias + j); a1 += Vector256.Load(Bias + j + 8);
+                a2 += Vector256.Load(Bias + j + 16); a3 += Vector256.Load(Bias + j + 24);
+            }
+            float* o = Out + (long)r * N + j;
+            Finish(o, a0); Finish(o + 8, a1); Finish(o + 16, a2); Finish(o + 24, a3);
+        }
+
+        private void Two(int r, int j)
+        {
+            float* x = X + (long)r * K, y = x + K;
+            float* w = W + j;
+            long n = N;
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+            for (int i = 0; i < K; i++)
+            {
+                float* w0 = w + i * n;
+                var x0 = Vector256.Create(x[i]);
+                var x1 = Vector256.Create(y[i]);
+                var v0 = Vector256.Load(w0); var v1 = Vector256.Load(w0 + 8); var v2 = Vector256.Load(w0 + 16); var v3 = Vector256.Load(w0 + 24);
+                a0 = VecMath.Fmadd(x0, v0, a0); a1 = VecMath.Fmadd(x0, v1, a1); a2 = VecMath.Fmadd(x0, v2, a2); a3 = VecMath.Fmadd(x0, v3, a3);
+                b0 = VecMath.Fmadd(x1, v0, b0); b1 = VecMath.Fmadd(x1, v1, b1); b2 = VecMath.Fmadd(x1, v2, b2); b3 = VecMath.Fmadd(x1, v3, b3);
+            }
+            if (Bias != null)
+            {
+                var c0 = Vector256.Load(Bias + j); var c1 = Vector256.Load(Bias + j + 8); var c2 = Vector256.Load(Bias + j + 16); var c3 = Vector256.Load(Bias + j + 24);
+                a0 += c0; a1 += c1; a2 += c2; a3 += c3; b0 += c0; b1 += c1; b2 += c2; b3 += c3;
+            }
+            float* o = Out + (long)r * N + j;
+            Finish(o, a0); Finish(o + 8, a1); Finish(o + 16, a2); Finish(o + 24, a3);
+            o += N;
+            Finish(o, b0); Finish(o + 8, b1); Finish(o + 16, b2); Finish(o + 24, b3);
+        }
+    }
+
+    /// <summary>out (M,N) (=, +=, or gelu) x (M,K) @ w (K,N) + bias (N; may be null).</summary>
+    public static void Run(float* output, float* x, float* w, float* bias, int M, int K, int N, Epilogue ep)
+    {
+        int strips = (N + Strip - 1) / Strip;
+        int threads = WorkPool.CanParallelize ? EngineThreads.Count : 1;
+        // a little more than one item per thread so a late thread does not hold everyone up
+        int items = Math.Min(strips, threads == 1 ? 1 : threads * 2);
+        var job = new Job { Out = output, X = x, W = w, Bias = bias, M = M, K = K, N = N, Ep = ep, StripsPerItem = (strips + items - 1) / items };
+        WorkPool.Run(ref job, (strips + job.StripsPerItem - 1) / job.StripsPerItem);
+    }
+
+    private struct HeadJob : IParallelJob
+    {
+        public float* Out, X, Wte;
+        public int M, C, V, Chunk;
+
+        public void Run(int index, int thread)
+        {
+            int v0 = index * Chunk, v1 = Math.Min(V, v0 + Chunk);
+            for (int v = v0; v < v1; v++)
+            {
+                float* w = Wte + (long)v * C;
+                for (int r = 0; r < M; r++) Out[(long)r * V + v] = VecMath.Dot(X + (long)r * C, w, C);
+            }
+        }
+    }
+
+    /// <summary>Tied LM head: logits (M,V) = x (M,C) @ wteᵀ, reading each wte row once for all rows.</summary>
+    public static void Head(float* logits, float* x, float* wte, int M, int C, int V)
+    {
+        int threads = WorkPool.CanParallelize ? EngineThreads.Count : 1;
+        var job = new HeadJob { Out = logits, X = x, Wte = wte, M = M, C = C, V = V, Chunk = Math.Max(16, (V + threads * 2 - 1) / (threads * 2)) };
+        WorkPool.Run(ref job, (V + job.Chunk - 1) / job.Chunk);
+    }
+}
