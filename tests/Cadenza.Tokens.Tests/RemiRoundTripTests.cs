@@ -252,4 +252,37 @@ public class RemiRoundTripTests
         Assert.Equal(1, seq.ClippedDurations);
         Assert.True(seq.Count < 20);
     }
+    [Fact]
+    public void CutFirstBarAndTempoOnlyPositionsRoundTrip()
+    {
+        // 4/4 at 0, 3/4 from tick 240 (a quarter of the first bar is cut off), a tempo change where no note starts
+        var s = Make(480, (0, false, [N(480, 480, 60), N(240 + 1440, 240, 62)]));
+        s.TimeSignatures.AddRange([new(0, 4, 4), new(240, 3, 4)]);
+        s.Tempos.AddRange([TempoChange.FromBpm(0, 120), TempoChange.FromBpm(1200, 90)]);
+        var text = Tok.Encode(s).ToString();
+        Assert.StartsWith("BOS Bar_None TimeSig_4/4 Position_0 Tempo_120 Position_6 Bar_None TimeSig_3/4 Position_6 Program_0 Pitch_60", text);
+        Assert.Contains("Position_24 Tempo_92 Bar_None Position_0 Program_0 Pitch_62", text);
+        var dec = AssertRoundTrip(Tok, s);
+        Assert.Equal(new[] { new TimeSignature(0, 4, 4), new TimeSignature(240, 3, 4) }, dec.Score.TimeSignatures);
+        Assert.Equal(new long[] { 0, 1200 }, dec.Score.Tempos.Select(t => t.Tick));
+    }
+
+    [Fact]
+    public void TracksWithTheSameProgramAreMergedIntoOne()
+    {
+        var s = Make(480, (0, false, [N(0, 480, 72)]), (0, false, [N(0, 480, 48), N(480, 480, 50)]), (0, true, [N(0, 60, 36)]), (0, true, [N(0, 60, 42)]));
+        var dec = AssertRoundTrip(Tok, s);
+        Assert.Equal(2, dec.Score.Tracks.Count);
+        Assert.Equal(3, dec.Score.Tracks.Single(t => !t.IsDrum).Notes.Count);
+        Assert.Equal(2, dec.Score.Tracks.Single(t => t.IsDrum).Notes.Count);
+    }
+
+    [Fact]
+    public void ChangesAfterTheLastOnsetAreNotWritten()
+    {
+        var s = Make(480, (0, false, [N(0, 480, 60)]));
+        s.TimeSignatures.AddRange([new(0, 4, 4), new(1920 * 4, 3, 4)]);
+        s.Tempos.AddRange([TempoChange.FromBpm(1920 * 4, 60)]);
+        Assert.Equal("BOS Bar_None TimeSig_4/4 Position_0 Tempo_120 Program_0 Pitch_60 Velocity_99 Duration_1.0.12 EOS", Tok.Encode(s).ToString());
+    }
 }
