@@ -92,6 +92,7 @@ public sealed class RemiTokenizer : Tokenizer
         ArgumentNullException.ThrowIfNull(score);
         var l = _l;
         int tpq = score.TicksPerQuarter;
+        if (tpq <= 0) throw new ArgumentOutOfRangeException(nameof(score), tpq, "the score's TicksPerQuarter must be positive");
         List<string>? warnings = null;
         void Warn(string w) => (warnings ??= new()).Add(w);
 
@@ -149,7 +150,7 @@ public sealed class RemiTokenizer : Tokenizer
         }
         if (bars > Config.MaxBars)
             throw new TokenizationException("too-many-bars",
-                $"the piece is longer than MaxBars = {Config.MaxBars} bars (last onset at tick {maxG * tpq / l.R}, about {maxG / (4 * l.R)} quarter-note bars of 4/4); it is rejected rather than tokenized");
+                $"the piece is longer than MaxBars = {Config.MaxBars} bars (its last note starts at quarter note {(double)maxG / l.R:F0}, about {maxG / (4 * l.R)} bars of 4/4); it is rejected rather than tokenized");
 
         // tempo changes on the grid
         var tempos = BuildTempos(score, maxG, tpq);

@@ -131,7 +131,8 @@ internal sealed class RemiLayout
         // floor((2*tick*R + tpq) / (2*tpq)), in 64 bits when it cannot overflow
         if (tick < (1L << 54)) return (tick * (2 * R) + tpq) / (2L * tpq);
         Int128 num = (Int128)tick * (2 * R) + tpq;
-        return (long)(num / (2 * tpq));
+        Int128 g = num / (2 * tpq);
+        return g > long.MaxValue / 4 ? long.MaxValue / 4 : (long)g; // far beyond any MaxBars: rejected later
     }
 
     /// <summary>Index of the duration bin nearest to <paramref name="ticks"/>; <paramref name="clipped"/> when longer than the last bin.</summary>

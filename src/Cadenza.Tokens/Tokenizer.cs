@@ -37,7 +37,10 @@ public abstract class Tokenizer
     /// <summary>Encodes a score as tokens: BOS, the control tokens, the body, EOS.</summary>
     /// <param name="score">The score; it is not modified.</param>
     /// <param name="controls">Control tokens such as "Genre_folk", written right after BOS in the given order.</param>
-    /// <exception cref="TokenizationException">When the piece is longer than the config allows, or a control is unknown.</exception>
+    /// <exception cref="TokenizationException">When the piece is longer than the config allows (reason "too-many-bars"),
+    /// or a control token is unknown or repeated (reason "bad-control").</exception>
+    /// <exception cref="ArgumentNullException">When <paramref name="score"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When the score's ticks per quarter is not positive.</exception>
     public abstract TokenSequence Encode(Score score, IReadOnlyList<string>? controls = null);
 
     /// <summary>Decodes ids to a score. Never throws on bad input: tokens the grammar does not allow are skipped and counted.</summary>

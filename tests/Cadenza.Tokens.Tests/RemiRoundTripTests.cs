@@ -245,6 +245,17 @@ public class RemiRoundTripTests
     }
 
     [Fact]
+    public void AbsurdTicksAreRejectedNotOverflowed()
+    {
+        var s = Make(1, (0, false, [N(long.MaxValue / 2, long.MaxValue / 2, 60), N(-100, 10, 62, 0)]));
+        Assert.Equal("too-many-bars", Assert.Throws<TokenizationException>(() => Tok.Encode(s)).Reason);
+        var odd = Make(480, (0, false, [N(-100, -5, 62, 0), N(0, 10, 64, 200)]));
+        AssertRoundTrip(Tok, odd);
+        odd.TicksPerQuarter = 0;
+        Assert.Throws<ArgumentOutOfRangeException>(() => Tok.Encode(odd));
+    }
+
+    [Fact]
     public void OnlyTheLongNoteIsClippedWhenThePieceFits()
     {
         var s = Make(96, (0, false, [N(0, 268_435_455, 60)]));
