@@ -121,7 +121,7 @@ internal sealed class MidiReader
     {
         int start = UnwrapRiff();
         int headerDeclaredTracks = ReadHeader(start, out int chunksStart);
-        ReadChunks(chunksStart);
+        ReadChunks(chunksStart, headerDeclaredTracks);
 
         int found = _chunks.Count;
         if (found != headerDeclaredTracks)
@@ -295,7 +295,7 @@ internal sealed class MidiReader
         return first is >= (byte)'A' and <= (byte)'Z' or >= (byte)'a' and <= (byte)'z';
     }
 
-    private void ReadChunks(int p0)
+    private void ReadChunks(int p0, int declaredTracks)
     {
         long p = p0;
         while (p < _smfEnd)
@@ -309,7 +309,14 @@ internal sealed class MidiReader
             long len = BinaryPrimitives.ReadUInt32BigEndian(_d.AsSpan((int)p + 4, 4));
             long body = p + 8;
             long avail = _smfEnd - body;
-            if (Tag(_d, p, "MTrk"))
+            bool isTrack = Tag(_d, p, "MTrk");
+            if (!isTrack && _chunks.Count < declaredTracks && OneByteFromMTrk(p))
+            {
+                // More tracks declared than found, and an id one letter away from MTrk: a damaged track header.
+                _w.Repair("chunkid", $"chunk id '{TagText(_d, p)}' at byte {p} read as 'MTrk' (the header declares {declaredTracks} track chunk(s))", p);
+                isTrack = true;
+            }
+            if (isTrack)
             {
                 long next = ReadTrack(_chunks.Count, p, len);
                 p = Math.Max(next, p + 8);
@@ -324,6 +331,13 @@ internal sealed class MidiReader
                 p = body + len;
             }
         }
+    }
+
+    private bool OneByteFromMTrk(long p)
+    {
+        int diff = 0;
+        for (int i = 0; i < 4; i++) if (_d[p + i] != "MTrk"[i]) diff++;
+        return diff == 1;
     }
 
     /// <summary>Reads a VLQ of at most 4 bytes. Returns false when the data ends first.</summary>
@@ -679,12 +693,18 @@ internal sealed class MidiReader
     private static readonly HashSet<string> GenericNames = new(StringComparer.OrdinalIgnoreCase)
     {
         "untitled", "conductor", "conductor track", "tempo", "tempo track", "tempo map", "sequence", "sequenced by",
-        "track", "track 0", "track 1", "track 01", "master", "meta", "setup", "system", "global",
+        "track", "track 0", "track 1", "track 01", "master", "meta", "setup", "system", "global", "none", "--none--",
+        "piano", "piano right", "piano left", "right hand", "left hand", "melody", "bass", "drums", "new midi track",
     };
 
+    /// <summary>
+    /// A track name that can serve as the title: not blank, not generic ("Conductor", "Track 1", "Piano right",
+    /// ...), and without control characters (which Latin-1 decoding of other code pages such as Shift-JIS gives).
+    /// </summary>
     private static bool SensibleTitle(string? name)
         => !string.IsNullOrWhiteSpace(name) && !GenericNames.Contains(name.Trim())
-           && !name.Trim().StartsWith("track ", StringComparison.OrdinalIgnoreCase);
+           && !name.Trim().StartsWith("track ", StringComparison.OrdinalIgnoreCase)
+           && !name.Any(char.IsControl) && name.Any(char.IsLetterOrDigit);
 
     /// <summary>
     /// Program of a note from another chunk's program changes: the last change on (port, channel) at or

@@ -294,4 +294,32 @@ public class MidiReaderTests
         var t = Assert.Single(MidiFile.Read(Smf.File(1, 96, body), "x", Strict).Score.Tracks);
         Assert.Equal((2, 3, 73, 1), (t.Port, t.Channel, t.Program, t.Controls.Count));
     }
+
+    [Fact]
+    public void DamagedTrackChunkId_ReadAsTrackWhenTracksAreMissing()
+    {
+        var file = Smf.Concat(Smf.Header(0, 1, 96), Smf.Chunk("MXrk", new TrackBody().On(0, 60, 100).Off(96, 60).End().ToArray()));
+        var r = Read(file);
+        Assert.Equal(1, r.Score.NoteCount);
+        Assert.Contains("'MXrk'", Assert.Single(r.Warnings));
+        Assert.Throws<MusicFormatException>(() => Read(file, strict: true));
+    }
+
+    [Theory]
+    [InlineData("Moonlight Sonata", "Moonlight Sonata")]
+    [InlineData("Piano right", null)]
+    [InlineData("Track 3", null)]
+    [InlineData("   ", null)]
+    public void Title_FromFormat0TrackNameWhenSensible(string name, string? title)
+    {
+        var r = Read(Smf.File(0, 96, new TrackBody().Name(name).On(0, 60, 1).Off(1, 60).End().ToArray()), strict: true);
+        Assert.Equal(title, r.Score.Title);
+    }
+
+    [Fact]
+    public void Title_NotFromLatin1DecodedControlCharacters()
+    {
+        var body = new TrackBody().Meta(0, 0x03, [0x83, 0x4A, 0x83, 0x93]).On(0, 60, 1).Off(1, 60).End().ToArray(); // Shift-JIS
+        Assert.Null(Read(Smf.File(0, 96, body)).Score.Title);
+    }
 }
