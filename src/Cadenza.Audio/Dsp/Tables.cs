@@ -76,6 +76,9 @@ internal static class Tables
     /// <summary>Struck-string spectrum for the piano: |sin(π h β)| / h with the hammer at β ≈ 1/7.3 of the string.</summary>
     public static readonly float[][] Piano = Additive(h => Math.Abs(Math.Sin(Math.PI * h / 7.3)) / Math.Pow(h, 1.05));
 
+    /// <summary>The piano's spectrum after the upper partials have died away (weighted by e^-(h-1)/2).</summary>
+    public static readonly float[][] PianoDull = Additive(h => Math.Abs(Math.Sin(Math.PI * h / 7.3)) / Math.Pow(h, 1.05) * Math.Exp(-(h - 1) / 2.0));
+
     /// <summary>Drawbar organ: 8', 4', 2 2/3', 2', 1 3/5' (weak), 1 1/3', 1' (no sub-octave, so the fundamental is the key's pitch).</summary>
     public static readonly float[][] Organ = Additive(h => h switch { 1 => 1.0, 2 => 0.55, 3 => 0.4, 4 => 0.3, 5 => 0.05, 6 => 0.18, 8 => 0.14, _ => 0 });
 

@@ -13,6 +13,8 @@ internal sealed class Patch
 {
     public OscKind Osc;
     public float[][]? Table;
+    /// <summary>When set, the oscillator crossfades from <see cref="Table"/> (bright) to this (dull) as the filter envelope decays, instead of filtering.</summary>
+    public float[][]? TableDull;
     public int Unison = 1;
     public float DetuneCents;
     public float PulseWidth = 0.5f;
@@ -49,16 +51,16 @@ internal sealed class Patch
 
     private static Patch Piano() => new()
     {
-        Osc = OscKind.Table, Table = Tables.Piano, Unison = 2, DetuneCents = 1.2f,
-        Attack = 0.002f, Decay = 3.2f, Sustain = 0f, DecayKeyTrack = true, Release = 0.18f,
-        Filter = true, CutoffBase = 2.5f, CutoffEnv = 14f, CutoffEnvDecay = 0.35f, FilterK = 1.6f, VelBright = 0.8f,
+        Osc = OscKind.Table, Table = Tables.Piano, TableDull = Tables.PianoDull, Unison = 2, DetuneCents = 1.2f,
+        Attack = 0.002f, Decay = 3.2f, Sustain = 0f, DecayKeyTrack = true, Release = 0.08f,
+        CutoffEnvDecay = 0.5f,
         NoiseAttack = 0.15f, NoiseDecay = 0.006f, Gain = 0.9f,
     };
 
     private static Patch Mallet(float ratio, float index, float idxDecay, float decay) => new()
     {
         Osc = OscKind.Fm, FmRatio = ratio, FmIndex = index, FmIndexDecay = idxDecay,
-        Attack = 0.001f, Decay = decay, Sustain = 0f, DecayKeyTrack = true, Release = 0.25f, Gain = 0.8f,
+        Attack = 0.001f, Decay = decay, Sustain = 0f, DecayKeyTrack = true, Release = 0.12f, Gain = 0.8f,
     };
 
     private static Patch Pluck(float seconds, float bright, float release = 0.12f) => new()
@@ -70,7 +72,7 @@ internal sealed class Patch
     private static Patch Strings(float attack, float detune, float cutoff) => new()
     {
         Osc = OscKind.Saw, Unison = 2, DetuneCents = detune,
-        Attack = attack, Decay = 1f, Sustain = 1f, Release = 0.3f,
+        Attack = attack, Decay = 1f, Sustain = 1f, Release = 0.12f,
         Filter = true, CutoffBase = cutoff, FilterK = 1.3f, VelBright = 0.5f,
         VibratoCents = 12, VibratoRate = 5.2f, VibratoDelay = 0.2f, Gain = 0.55f,
     };
@@ -114,13 +116,13 @@ internal sealed class Patch
             InstrumentFamily.Strings => program switch
             {
                 45 => Pluck(0.6f, 0.5f),
-                46 => Pluck(3.5f, 0.6f, 0.4f),
+                46 => Pluck(3.5f, 0.6f, 0.2f),
                 47 => Mallet(1f, 1.0f, 0.1f, 1.0f),
                 _ => Strings(0.08f, 6f, 4f),
             },
             InstrumentFamily.Ensemble => program switch
             {
-                52 or 53 or 54 => new Patch { Osc = OscKind.Table, Table = Tables.Choir, Unison = 2, DetuneCents = 8, Attack = 0.12f, Sustain = 1f, Release = 0.4f, VibratoCents = 15, VibratoRate = 5f, VibratoDelay = 0.15f, Gain = 0.6f },
+                52 or 53 or 54 => new Patch { Osc = OscKind.Table, Table = Tables.Choir, Unison = 2, DetuneCents = 8, Attack = 0.12f, Sustain = 1f, Release = 0.15f, VibratoCents = 15, VibratoRate = 5f, VibratoDelay = 0.15f, Gain = 0.6f },
                 55 => new Patch { Osc = OscKind.Saw, Unison = 2, DetuneCents = 10, Attack = 0.002f, Decay = 0.25f, Sustain = 0f, Release = 0.2f, Filter = true, CutoffBase = 3f, CutoffEnv = 20f, CutoffEnvDecay = 0.1f, Gain = 0.6f },
                 _ => Strings(0.15f, 10f, 3.5f),
             },
@@ -151,7 +153,7 @@ internal sealed class Patch
             InstrumentFamily.SynthPad or InstrumentFamily.SynthEffects => new Patch
             {
                 Osc = OscKind.Saw, Unison = 2, DetuneCents = 12, Attack = family == InstrumentFamily.SynthPad ? 0.35f : 0.15f,
-                Decay = 1f, Sustain = 1f, Release = 0.9f,
+                Decay = 1f, Sustain = 1f, Release = 0.3f,
                 Filter = true, CutoffBase = family == InstrumentFamily.SynthPad ? 2.5f : 5f, FilterK = 1.0f, VelBright = 0.3f, Gain = 0.45f,
             },
             InstrumentFamily.Ethnic => program switch
@@ -162,7 +164,7 @@ internal sealed class Patch
                 _ => Pluck(2.2f, 0.9f),
             },
             InstrumentFamily.Percussive => Mallet(2.4f, 2f, 0.06f, 0.35f),
-            _ => new Patch { Osc = OscKind.Noise, Attack = 0.02f, Decay = 1.5f, Sustain = 0.5f, Release = 0.3f, Filter = true, FilterK = 0.15f, Gain = 2.0f },
+            _ => new Patch { Osc = OscKind.Noise, Attack = 0.02f, Decay = 1.5f, Sustain = 0.5f, Release = 0.15f, Filter = true, FilterK = 0.15f, Gain = 2.0f },
         };
         p.Family = family;
         return p;

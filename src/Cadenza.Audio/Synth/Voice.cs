@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Cadenza.Audio.Dsp;
 
 namespace Cadenza.Audio.Synth;
@@ -30,7 +32,10 @@ internal sealed class Voice
     private int _attackLeft;
 
     // oscillators
-    private double _inc, _ph0, _ph1, _phm;
+    private double _inc, _ph0;
+    private float _f0, _f1;
+    private uint _u0, _u1, _um;
+    private float _xfVel;
     private double _det0 = 1, _det1 = 1;
     private float _fmIndex, _fmIndexCoef;
     private Svf _svf;
@@ -66,7 +71,9 @@ internal sealed class Voice
         double detune = Math.Pow(2, patch.DetuneCents / 1200.0);
         _det0 = patch.Unison > 1 ? detune : 1;
         _det1 = patch.Unison > 1 ? 1 / detune : 1;
-        _ph0 = 0; _ph1 = patch.Unison > 1 ? 0.37 : 0; _phm = 0;
+        _ph0 = 0; _f0 = 0; _f1 = patch.Unison > 1 ? 0.37f : 0;
+        _u0 = 0; _u1 = patch.Unison > 1 ? 0x5EB851EBu : 0; _um = 0;
+        _xfVel = 0.25f + 0.75f * _vel;
 
         float decay = patch.Decay;
         if (patch.DecayKeyTrack) decay *= MathF.Pow(2, -(pitch - 60) / 24f);
@@ -233,14 +240,15 @@ internal sealed class Voice
                 gl *= 1 - Math.Max(0, p); gr *= 1 + Math.Min(0, p);
             }
             float env = l0, dEnv = (l1 - l0) / n;
-            int o = (offset + done) * 2;
-            for (int i = 0; i < buf.Length; i++)
+            if ((uint)((offset + done + n) * 2) > (uint)mix.Length) throw new ArgumentOutOfRangeException(nameof(frames));
+            ref float m = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(mix), (offset + done) * 2);
+            ref float bb = ref MemoryMarshal.GetArrayDataReference(scratch);
+            for (int i = 0; i < n; i++)
             {
                 env += dEnv;
-                float s = buf[i] * env;
-                mix[o] += s * gl;
-                mix[o + 1] += s * gr;
-                o += 2;
+                float s = Unsafe.Add(ref bb, i) * env;
+                Unsafe.Add(ref m, 2 * i) += s * gl;
+                Unsafe.Add(ref m, 2 * i + 1) += s * gr;
             }
             done += n;
             _age += n;
@@ -271,90 +279,101 @@ internal sealed class Voice
         {
             case OscKind.Table:
             {
-                var table = p.Table![Tables.MipFor(inc * _det0)];
-                double i0 = inc * _det0, ph = _ph0;
-                if (p.Unison > 1)
+                int mip = Tables.MipFor(inc * _det0);
+                uint i0 = ToU(inc * _det0), i1 = ToU(inc * _det1);
+                uint u0 = _u0, u1 = _u1;
+                ref float t0 = ref MemoryMarshal.GetArrayDataReference(p.Table![mip]);
+                ref float b = ref MemoryMarshal.GetReference(buf);
+                if (p.TableDull != null)
                 {
-                    double i1 = inc * _det1, ph1 = _ph1;
+                    // crossfade from the bright spectrum to the dull one as the "filter envelope" decays
+                    ref float d0 = ref MemoryMarshal.GetArrayDataReference(p.TableDull[mip]);
+                    float x0 = _fenv * _xfVel;
+                    _fenv *= MathF.Pow(_fenvCoef, n);
+                    float x1 = _fenv * _xfVel, dx = (x1 - x0) / n, x = x0;
                     for (int i = 0; i < n; i++)
                     {
-                        buf[i] = 0.6f * (Lookup(table, ph) + Lookup(table, ph1));
-                        ph += i0; if (ph >= 1) ph -= 1;
-                        ph1 += i1; if (ph1 >= 1) ph1 -= 1;
+                        float bright = LookupU(ref t0, u0) + LookupU(ref t0, u1);
+                        float dull = LookupU(ref d0, u0) + LookupU(ref d0, u1);
+                        Unsafe.Add(ref b, i) = 0.6f * (dull + x * (bright - dull));
+                        x += dx;
+                        u0 += i0; u1 += i1;
                     }
-                    _ph1 = ph1;
+                }
+                else if (p.Unison > 1)
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        Unsafe.Add(ref b, i) = 0.6f * (LookupU(ref t0, u0) + LookupU(ref t0, u1));
+                        u0 += i0; u1 += i1;
+                    }
                 }
                 else
                 {
                     for (int i = 0; i < n; i++)
                     {
-                        buf[i] = Lookup(table, ph);
-                        ph += i0; if (ph >= 1) ph -= 1;
+                        Unsafe.Add(ref b, i) = LookupU(ref t0, u0);
+                        u0 += i0;
                     }
                 }
-                _ph0 = ph;
+                _u0 = u0; _u1 = u1;
                 break;
             }
             case OscKind.Saw:
             {
-                double i0 = inc * _det0, ph = _ph0;
+                float i0 = (float)(inc * _det0), ph = _f0;
                 for (int i = 0; i < n; i++)
                 {
-                    buf[i] = (float)(2 * ph - 1 - Blep(ph, i0));
+                    buf[i] = 2 * ph - 1 - Blep(ph, i0);
                     ph += i0; if (ph >= 1) ph -= 1;
                 }
-                _ph0 = ph;
+                _f0 = ph;
                 if (p.Unison > 1)
                 {
-                    double i1 = inc * _det1, ph1 = _ph1;
+                    float i1 = (float)(inc * _det1), ph1 = _f1;
                     for (int i = 0; i < n; i++)
                     {
-                        buf[i] = 0.6f * (buf[i] + (float)(2 * ph1 - 1 - Blep(ph1, i1)));
+                        buf[i] = 0.6f * (buf[i] + 2 * ph1 - 1 - Blep(ph1, i1));
                         ph1 += i1; if (ph1 >= 1) ph1 -= 1;
                     }
-                    _ph1 = ph1;
+                    _f1 = ph1;
                 }
                 break;
             }
             case OscKind.Square:
-            {
-                double ph = _ph0, pw = p.PulseWidth;
-                for (int i = 0; i < n; i++)
-                {
-                    buf[i] = (float)Square(ph, inc, pw);
-                    ph += inc; if (ph >= 1) ph -= 1;
-                }
-                _ph0 = ph;
-                break;
-            }
             case OscKind.SawSquare:
             {
-                double ph = _ph0, pw = p.PulseWidth;
-                float mix = p.SquareMix;
+                float ph = _f0, pw = p.PulseWidth, fi = (float)inc;
+                float mix = p.Osc == OscKind.Square ? 1f : p.SquareMix;
                 for (int i = 0; i < n; i++)
                 {
-                    double saw = 2 * ph - 1 - Blep(ph, inc);
-                    buf[i] = (float)((1 - mix) * saw + mix * Square(ph, inc, pw));
-                    ph += inc; if (ph >= 1) ph -= 1;
+                    float saw = 2 * ph - 1 - Blep(ph, fi);
+                    float sq = (ph < pw ? 1f : -1f) + Blep(ph, fi);
+                    float t2 = ph + 1 - pw; if (t2 >= 1) t2 -= 1;
+                    sq -= Blep(t2, fi);
+                    buf[i] = (1 - mix) * saw + mix * sq;
+                    ph += fi; if (ph >= 1) ph -= 1;
                 }
-                _ph0 = ph;
+                _f0 = ph;
                 break;
             }
             case OscKind.Fm:
             {
-                double pc = _ph0, pm = _phm, im = inc * p.FmRatio;
+                uint pc = _u0, pm = _um, ic = ToU(inc), im = ToU(inc * p.FmRatio);
                 float index0 = _fmIndex * (1f / (2 * MathF.PI));
                 _fmIndex *= MathF.Pow(_fmIndexCoef, n);
                 float index1 = _fmIndex * (1f / (2 * MathF.PI));
                 float dIdx = (index1 - index0) / n, idx = index0;
+                ref float sine = ref MemoryMarshal.GetArrayDataReference(Tables.Sine);
+                ref float b = ref MemoryMarshal.GetReference(buf);
                 for (int i = 0; i < n; i++)
                 {
-                    buf[i] = Tables.Sin(pc + idx * Tables.Sin(pm));
+                    float mod = idx * LookupU(ref sine, pm);
+                    Unsafe.Add(ref b, i) = LookupU(ref sine, pc + (uint)(int)(mod * 4294967296f * 0.25f) * 4u);
                     idx += dIdx;
-                    pc += inc; if (pc >= 1) pc -= 1;
-                    pm += im; if (pm >= 1) pm -= 1;
+                    pc += ic; pm += im;
                 }
-                _ph0 = pc; _phm = pm;
+                _u0 = pc; _um = pm;
                 break;
             }
             case OscKind.Pluck:
@@ -467,28 +486,24 @@ internal sealed class Voice
         }
     }
 
-    private static float Lookup(float[] t, double phase)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float LookupU(ref float t, uint phase)
     {
-        double x = phase * Tables.Size;
-        int i = (int)x;
-        float f = (float)(x - i);
-        float a = t[i];
-        return a + (t[i + 1] - a) * f;
+        int i = (int)(phase >> 21);
+        float f = (phase & 0x1FFFFF) * (1f / 2097152f);
+        float a = Unsafe.Add(ref t, i);
+        return a + (Unsafe.Add(ref t, i + 1) - a) * f;
     }
 
-    private static double Blep(double t, double dt)
+    /// <summary>Cycles per sample as a 32-bit fixed-point phase increment.</summary>
+    private static uint ToU(double cycles) => (uint)(long)(cycles * 4294967296.0);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Blep(float t, float dt)
     {
         if (t < dt) { t /= dt; return t + t - t * t - 1; }
         if (t > 1 - dt) { t = (t - 1) / dt; return t * t + t + t + 1; }
         return 0;
     }
 
-    private static double Square(double ph, double inc, double pw)
-    {
-        double v = ph < pw ? 1 : -1;
-        v += Blep(ph, inc);
-        double t2 = ph + 1 - pw; if (t2 >= 1) t2 -= 1;
-        v -= Blep(t2, inc);
-        return v;
-    }
 }
