@@ -41,7 +41,9 @@ public static class MidiFile
     /// <summary>
     /// Encodes <paramref name="score"/> as a format-1 Standard MIDI File: a conductor track (title, tempo,
     /// time and key signatures, texts) then one track chunk per <see cref="Track"/> (name, port event when
-    /// <see cref="Track.Port"/> is not 0, program change, notes, controllers, pitch bends).
+    /// <see cref="Track.Port"/> is not 0, program change, notes, controllers, pitch bends). A track with
+    /// <see cref="Track.IsDrum"/> is written on channel index 9 whatever its <see cref="Track.Channel"/>; reading
+    /// makes every channel-9 part a drum part.
     /// </summary>
     /// <param name="score">The music to encode; it is not modified.</param>
     /// <returns>The file's bytes.</returns>

@@ -149,7 +149,7 @@ internal static class MidiWriter
         if (track.Channel < 0 || track.Channel > 15) throw new ArgumentException($"{where}: channel {track.Channel} is not 0..15");
         if (track.Port < 0 || track.Port > 255) throw new ArgumentException($"{where}: port {track.Port} is not 0..255");
         if (track.Program < 0 || track.Program > 127) throw new ArgumentException($"{where}: program {track.Program} is not 0..127");
-        int ch = track.Channel;
+        int ch = track.IsDrum ? 9 : track.Channel; // drums always sound on the General MIDI percussion channel
         var evs = new List<Ev>();
         int seq = 0;
         if (!string.IsNullOrEmpty(track.Name))

@@ -175,4 +175,15 @@ public class MidiWriterTests
         MidiFile.Write(RichScore(), ms);
         Assert.Equal(MidiFile.ToBytes(RichScore()), ms.ToArray());
     }
+
+    [Fact]
+    public void DrumTrack_WrittenOnChannel9()
+    {
+        var s = new Score(96);
+        var t = new Track { Name = "Kit", IsDrum = true, Channel = 0 };
+        t.Notes.Add(new Note(0, 10, 36, 100));
+        s.Tracks.Add(t);
+        var back = Assert.Single(MidiFile.Read(MidiFile.ToBytes(s), "x", Strict).Score.Tracks);
+        Assert.Equal((9, true, 36), (back.Channel, back.IsDrum, back.Notes.Single().Pitch));
+    }
 }
