@@ -49,21 +49,33 @@ internal static unsafe class WorkPool
     public static readonly int MaxThreads = ReadMaxThreads();
     private static int _active = MaxThreads;
     private static readonly object _dispatch = new();
-    private static readonly object _sleep = new();
+    private static readonly AutoResetEvent[] _wake = CreateEvents();
+    private static readonly int[] _sleeping = new int[MaxThreads];
     private static long _ticket;       // gen << 40 | count << 20 | next
     private static int _done;
-    private static int _sleepers;
     private static delegate*<void*, int, int, void> _fn;
     private static void* _state;
     private static int _started;
     [ThreadStatic] private static bool _inJob;
     [ThreadStatic] private static int _threadIndex;
-    private static readonly long SpinTicks = Stopwatch.Frequency / 5000; // 200 microseconds
+    private static readonly long SpinTicks = Stopwatch.Frequency / 200; // 5 ms of polite spinning (yields) before blocking
+
+    private static long _workerAllocated;
+
+    /// <summary>Managed bytes allocated so far by the pool's worker threads (a diagnostic for allocation tests).</summary>
+    internal static long WorkerAllocatedBytes => Volatile.Read(ref _workerAllocated);
 
     public static int ActiveThreads
     {
         get => Volatile.Read(ref _active);
         set => Volatile.Write(ref _active, value);
+    }
+
+    private static AutoResetEvent[] CreateEvents()
+    {
+        var a = new AutoResetEvent[MaxThreads];
+        for (int i = 0; i < a.Length; i++) a[i] = new AutoResetEvent(false);
+        return a;
     }
 
     private static int ReadMaxThreads()
@@ -102,8 +114,9 @@ internal static unsafe class WorkPool
             Volatile.Write(ref _done, 0);
             long gen = (Volatile.Read(ref _ticket) >> (2 * ItemBits)) + 1;
             Interlocked.Exchange(ref _ticket, (gen << (2 * ItemBits)) | ((long)count << ItemBits));
-            if (Volatile.Read(ref _sleepers) > 0)
-                lock (_sleep) Monitor.PulseAll(_sleep);
+            for (int w = 1; w < MaxThreads; w++)
+                if (Volatile.Read(ref _sleeping[w]) == 1 && Interlocked.Exchange(ref _sleeping[w], 0) == 1)
+                    _wake[w].Set();
             _inJob = true;
             try
             {
@@ -157,30 +170,37 @@ internal static unsafe class WorkPool
         _inJob = true;
         _threadIndex = thread;
         long seen = Volatile.Read(ref _ticket) >> (2 * ItemBits);
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
         while (true)
         {
+            long now = GC.GetAllocatedBytesForCurrentThread();
+            if (now != allocated) { Interlocked.Add(ref _workerAllocated, now - allocated); allocated = now; }
             long start = Stopwatch.GetTimestamp();
             long gen;
             var spin = new SpinWait();
+            bool slept = false;
             while ((gen = Volatile.Read(ref _ticket) >> (2 * ItemBits)) == seen)
             {
-                if (Stopwatch.GetTimestamp() - start > SpinTicks)
-                {
-                    lock (_sleep)
-                    {
-                        Interlocked.Increment(ref _sleepers);
-                        while ((Volatile.Read(ref _ticket) >> (2 * ItemBits)) == seen) Monitor.Wait(_sleep);
-                        Interlocked.Decrement(ref _sleepers);
-                    }
-                    start = Stopwatch.GetTimestamp();
-                }
-                else spin.SpinOnce(-1);
+                if (Stopwatch.GetTimestamp() - start > SpinTicks) { slept = true; break; }
+                spin.SpinOnce(-1);
+            }
+            if (slept)
+            {
+                // Sleep until the dispatcher sees the flag and signals (allocation-free wait).
+                Interlocked.Exchange(ref _sleeping[thread], 1);
+                if ((Volatile.Read(ref _ticket) >> (2 * ItemBits)) == seen) _wake[thread].WaitOne();
+                Interlocked.Exchange(ref _sleeping[thread], 0);
+                continue;
             }
             seen = gen;
             var fn = _fn;
             var state = _state;
             if (fn == null || state == null) continue;
+            long beforeJob = GC.GetAllocatedBytesForCurrentThread();
+            if (beforeJob != allocated) { Interlocked.Add(ref _workerAllocated, beforeJob - allocated); allocated = beforeJob; }
             int ran = Work(gen, thread, fn, state);
+            long afterJob = GC.GetAllocatedBytesForCurrentThread();
+            if (afterJob != allocated) { Interlocked.Add(ref _workerAllocated, afterJob - allocated); allocated = afterJob; }
             if (ran > 0) Interlocked.Add(ref _done, ran);
         }
     }
