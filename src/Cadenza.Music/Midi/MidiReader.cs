@@ -391,7 +391,7 @@ internal sealed class MidiReader
             {
                 if (!extended && end < _smfEnd && !LooksLikeChunkId(end))
                 {
-                    _w.Repair("lenshort" + idx, $"{where} at byte {chunkPos}: chunk length {declaredLen} ends before the End-of-Track; reading on", chunkPos);
+                    _w.Repair("lenshort", $"{where} at byte {chunkPos}: chunk length {declaredLen} ends before the End-of-Track; reading on", chunkPos);
                     extended = true;
                     end = _smfEnd;
                     continue;
@@ -527,7 +527,7 @@ internal sealed class MidiReader
             // The event starting at evStart does not fit in the chunk.
             if (!extended && end < _smfEnd && !LooksLikeChunkId(end))
             {
-                _w.Repair("lenshort" + idx, $"{where} at byte {chunkPos}: chunk length {declaredLen} ends inside an event; reading on", chunkPos);
+                _w.Repair("lenshort", $"{where} at byte {chunkPos}: chunk length {declaredLen} ends inside an event; reading on", chunkPos);
                 extended = true;
                 end = _smfEnd;
                 pos = evStart;
@@ -563,30 +563,30 @@ internal sealed class MidiReader
             string why = overrun
                 ? $"chunk length {declaredLen} overruns the file (only {avail} bytes remain) and the file ends inside an event at byte {truncatedAt}"
                 : $"the event at byte {truncatedAt} runs past the end of the chunk";
-            _w.Repair("trunc" + idx, $"{where} at byte {truncatedAt}: truncated track: {why}; the incomplete event was dropped"
+            _w.Repair("trunc", $"{where} at byte {truncatedAt}: truncated track: {why}; the incomplete event was dropped"
                 + (openInfo.Length > 0 ? "; " + openInfo : ""), truncatedAt);
             return _smfEnd > end ? end : _smfEnd;
         }
         if (!eot)
         {
             string why = overrun ? $"chunk length {declaredLen} overruns the file (only {avail} bytes remain) and " : "";
-            _w.Repair("noeot" + idx, $"{where}: {why}End-of-Track missing; the track ends at tick {tick}"
+            _w.Repair("noeot", $"{where}: {why}End-of-Track missing; the track ends at tick {tick}"
                 + (openInfo.Length > 0 ? "; " + openInfo : ""), pos);
             return end;
         }
         if (openInfo.Length > 0)
-            _w.Repair("open" + idx, $"{where}: {openInfo}", eotEnd);
+            _w.Repair("open", $"{where}: {openInfo}", eotEnd);
         if (overrun)
-            _w.Repair("overrun" + idx, $"{where} at byte {chunkPos}: chunk length {declaredLen} overruns the file (only {avail} bytes remain); End-of-Track found at byte {eotEnd - 3}", chunkPos);
+            _w.Repair("overrun", $"{where} at byte {chunkPos}: chunk length {declaredLen} overruns the file (only {avail} bytes remain); End-of-Track found at byte {eotEnd - 3}", chunkPos);
         if (extended) return eotEnd;
         if (eotEnd < end)
         {
             if (end - eotEnd >= 8 && Tag(_d, eotEnd, "MTrk"))
             {
-                _w.Repair("lenlong" + idx, $"{where} at byte {chunkPos}: chunk length {declaredLen} runs past the End-of-Track into the next 'MTrk' chunk at byte {eotEnd}; length corrected", chunkPos);
+                _w.Repair("lenlong", $"{where} at byte {chunkPos}: chunk length {declaredLen} runs past the End-of-Track into the next 'MTrk' chunk at byte {eotEnd}; length corrected", chunkPos);
                 return eotEnd;
             }
-            _w.Repair("aftereot" + idx, $"{where}: {end - eotEnd} byte(s) after the End-of-Track ignored", eotEnd);
+            _w.Repair("aftereot", $"{where}: {end - eotEnd} byte(s) after the End-of-Track ignored", eotEnd);
         }
         return end;
     }

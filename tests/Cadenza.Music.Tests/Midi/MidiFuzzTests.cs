@@ -88,4 +88,29 @@ public class MidiFuzzTests
             catch (MusicFormatException) { }
         }
     }
+
+    [Theory]
+    [InlineData(new byte[] { 0x00, 0xFF, 0x01, 0xFF, 0xFF, 0xFF, 0x7F, 0x41 })]       // meta text claiming 256 MB
+    [InlineData(new byte[] { 0x00, 0xF0, 0xFF, 0xFF, 0xFF, 0x7F, 0x41 })]             // sysex claiming 256 MB
+    [InlineData(new byte[] { 0x00, 0x90, 0x3C, 0x64, 0xFF, 0xFF, 0xFF, 0x7F })]       // delta with no event
+    public void HugeLengthFields_NeverAllocateOrReadBeyondTheData(byte[] body)
+    {
+        var file = Smf.Concat(Smf.Header(0, 1, 96), Smf.Track(body, length: 0xFFFFFFFF));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var r = MidiFile.Read(file, "huge.mid");
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1_000_000);
+        Assert.NotEmpty(r.Warnings);
+        Assert.Throws<MusicFormatException>(() => MidiFile.Read(file, "huge.mid", new MidiReadOptions { Strict = true }));
+    }
+
+    [Fact]
+    public void ManyEmptyTrackChunks_WarningsStayFew()
+    {
+        var parts = new List<byte[]> { Smf.Header(1, 3, 96) };
+        for (int i = 0; i < 5000; i++) parts.Add(Smf.Track([]));
+        var r = MidiFile.Read(Smf.Concat([.. parts]), "many.mid");
+        Assert.Equal(5000, r.TrackChunks);
+        Assert.Equal(2, r.Warnings.Count); // missing End-of-Track (counted) and the header's track count
+        Assert.Contains("5000 times", r.Warnings[0]);
+    }
 }
