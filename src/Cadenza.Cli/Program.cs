@@ -18,6 +18,8 @@ public static class Program
         ("tokenize", "turn MIDI files into REMI+ tokens (text or ids)", TokenizeCommand.Run, TokenizeCommand.Help),
         ("detokenize", "turn a token file back into a MIDI file", DetokenizeCommand.Run, DetokenizeCommand.Help),
         ("dataset", "build a token dataset (shards + manifest) for training", DatasetCommand.Run, DatasetCommand.Help),
+        ("train", "train a GPT on a dataset (progress, validation, checkpoints, resume)", TrainCommand.Run, TrainCommand.Help),
+        ("eval", "validation loss / perplexity / accuracy per genre, with an n-gram baseline", EvalCommand.Run, EvalCommand.Help),
     ];
 
     /// <summary>Runs the CLI and returns its exit code.</summary>
@@ -53,6 +55,11 @@ public static class Program
                 return Fatal;
             }
             catch (MusicFormatException e)
+            {
+                Console.Error.WriteLine("cadenza: " + e.Message);
+                return Fatal;
+            }
+            catch (Exception e) when (e is Training.DatasetException or Engine.IO.CheckpointException or Tokens.TokenizationException)
             {
                 Console.Error.WriteLine("cadenza: " + e.Message);
                 return Fatal;

@@ -286,3 +286,97 @@ public class DatasetCliTests
         Assert.Contains("no MIDI files", r.Err);
     }
 }
+
+[Collection("console")]
+public class TrainEvalCliTests
+{
+    private static void Corpus(string dir, int n = 8)
+    {
+        Directory.CreateDirectory(dir);
+        for (int i = 0; i < n; i++)
+        {
+            var s = new Score(480);
+            var t = new Track();
+            for (int k = 0; k < 32; k++) t.Notes.Add(new Note(k * 240, 240, 60 + (k * (i % 3 + 1)) % 12, 90));
+            s.Tracks.Add(t);
+            MidiFile.Write(s, Path.Combine(dir, $"p{i}.mid"));
+        }
+    }
+
+    [Fact]
+    public void TrainResumeAndEvalWork()
+    {
+        using var dir = new TempDir();
+        Corpus(dir["in/folk"]);
+        Assert.Equal(0, CliRunner.Run("dataset", "build", dir["in"], "-o", dir["ds"], "--val-fraction", "0.25").ExitCode);
+        var r = CliRunner.Run("train", "--data", dir["ds"], "-o", dir["run"], "--preset", "tiny", "--steps", "6", "--batch", "2", "--eval-every", "3");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("validation @ 6", r.Err);
+        // Training again into the same folder without --resume would lose the run: refused.
+        var again = CliRunner.Run("train", "--data", dir["ds"], "-o", dir["run"], "--preset", "tiny", "--steps", "6");
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("--resume", again.Err);
+        // Resume with more steps extends the run.
+        var more = CliRunner.Run("train", "--data", dir["ds"], "-o", dir["run"], "--steps", "8", "--resume");
+        Assert.Equal(0, more.ExitCode);
+        Assert.Contains("resuming at step 6", more.Err);
+        var e = CliRunner.Run("eval", "--model", dir["run"], "--data", dir["ds"], "--baseline", "ngram", "--order", "3");
+        Assert.Equal(0, e.ExitCode);
+        Assert.Contains("overall", e.Out);
+        Assert.Contains("folk", e.Out);
+        Assert.Contains("3-gram", e.Out);
+    }
+
+    [Fact]
+    public void CorruptShardIsOneClearErrorExit2()
+    {
+        using var dir = new TempDir();
+        Corpus(dir["in"]);
+        Assert.Equal(0, CliRunner.Run("dataset", "build", dir["in"], "-o", dir["ds"]).ExitCode);
+        using (var f = File.OpenWrite(dir["ds/train_000.bin"])) f.SetLength(f.Length - 1);
+        var r = CliRunner.Run("train", "--data", dir["ds"], "-o", dir["run"], "--preset", "tiny", "--steps", "2");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("train_000.bin", r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
+
+    [Fact]
+    public void DatasetFromAnotherTokenizerIsOneClearErrorExit2()
+    {
+        using var dir = new TempDir();
+        Corpus(dir["in"]);
+        Assert.Equal(0, CliRunner.Run("dataset", "build", dir["in"], "-o", dir["ds"]).ExitCode);
+        Assert.Equal(0, CliRunner.Run("train", "--data", dir["ds"], "-o", dir["run"], "--preset", "tiny", "--steps", "2", "--batch", "2").ExitCode);
+        Cadenza.Tokens.Tokenizer.Create(new Cadenza.Tokens.TokenizerConfig { VelocityBins = 8 }).Save(dir["other.json"]);
+        Assert.Equal(0, CliRunner.Run("dataset", "build", dir["in"], "-o", dir["ds8"], "--tokenizer", dir["other.json"]).ExitCode);
+        var r = CliRunner.Run("eval", "--model", dir["run"], "--data", dir["ds8"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("different tokenizer", r.Err);
+        // A checkpoint that does not fit the data's vocabulary.
+        var resume = CliRunner.Run("train", "--data", dir["ds8"], "-o", dir["run"], "--resume");
+        Assert.Equal(2, resume.ExitCode);
+        Assert.Contains("vocab_size", resume.Err);
+        Assert.DoesNotContain("   at ", resume.Err);
+    }
+
+    [Theory]
+    [InlineData("--preset", "huge")]
+    [InlineData("--batch", "0")]
+    [InlineData("--lr", "-1")]
+    public void TrainRejectsBadArguments(string option, string value)
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run("train", "--data", dir.Path, "-o", dir["run"], "--steps", "5", option, value);
+        Assert.Equal(2, r.ExitCode);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
+
+    [Fact]
+    public void TrainOnAMissingDatasetIsAClearError()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run("train", "--data", dir["nope"], "-o", dir["run"], "--steps", "5");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("nope", r.Err);
+    }
+}
