@@ -46,6 +46,7 @@ public class MidiCorpusTests
     {
         var r = MidiFile.Read(Edge("riff_rmid_wrapped.mid"));
         Assert.True(r.RiffWrapped);
+        Assert.Equal("Edge Case", r.Score.Title); // from the LIST/INFO/INAM chunk after the pad byte
         Assert.Equal((0, 480, "Arpeggio"), (r.Format, r.Score.TicksPerQuarter, r.Score.Tracks.Single().Name));
         Assert.Equal(500_000, r.Score.MicrosecondsPerQuarterAt(0));
         Assert.Equal(Arpeggio, Notes(r.Score));
