@@ -76,6 +76,7 @@ public static class BuiltInSynth
         var reverb = new Reverb(sr);
         float wet = (float)o.ReverbWet;
         bool parallel = o.Parallel && Environment.ProcessorCount > 1;
+        float dcR = (float)(1 - 2 * Math.PI * 5.0 / sr), dcL = 0, dcXl = 0, dcRr = 0, dcXr = 0;
 
         for (long start = 0; start < totalFrames; start += ChunkFrames)
         {
@@ -93,6 +94,14 @@ public static class BuiltInSynth
             {
                 var src = scratch[g];
                 for (int i = 0; i < dst.Length; i++) dst[i] += src[i];
+            }
+            // DC blocker (one-pole high-pass at ~5 Hz): pulse waves and asymmetric noise carry a little offset.
+            for (int i = 0; i < dst.Length; i += 2)
+            {
+                float xl = dst[i], xr = dst[i + 1];
+                dcL = xl - dcXl + dcR * dcL; dcXl = xl;
+                dcRr = xr - dcXr + dcR * dcRr; dcXr = xr;
+                dst[i] = dcL; dst[i + 1] = dcRr;
             }
             reverb.Process(dst, wet);
             progress?.Report((double)(start + n) / totalFrames);

@@ -1,67 +1,79 @@
 namespace Cadenza.Audio.Dsp;
 
 /// <summary>
-/// Offline look-ahead peak limiter. For every frame the needed gain is ceiling / peak (1 when below the ceiling);
-/// the gain curve is the minimum of that over the next L frames (look-ahead), held by an exponential release,
-/// then smoothed by an L+1-frame moving average. Because every value averaged at frame n is itself a minimum over a
-/// window containing n, the applied gain never exceeds the needed gain: the output peak is ≤ the ceiling, guaranteed.
+/// Offline look-ahead peak limiter, streaming over the buffer with O(look-ahead) memory.
+/// For every frame the needed gain is ceiling / peak (1 when below the ceiling). The gain curve is
+/// A[n] = min(need[n .. n+L]) (look-ahead L frames), held by an exponential release R[n] = min(A[n], R[n-1] + (1-R[n-1])·rc),
+/// then smoothed by an L+1-frame moving average G[n] = mean(R[n-L .. n]). Every R averaged at frame n is a minimum over a
+/// window that contains n, so G[n] ≤ need[n]: the output peak is at most the ceiling, guaranteed, while the gain moves
+/// smoothly (it starts falling L frames before a peak) instead of clipping.
 /// </summary>
 internal static class Limiter
 {
-    /// <summary>Limits interleaved <paramref name="io"/> in place; returns the smallest gain applied.</summary>
+    /// <summary>Limits interleaved <paramref name="io"/> in place; returns the smallest gain applied (1 when nothing was above the ceiling).</summary>
     public static float Process(float[] io, int channels, int sampleRate, float ceiling, double lookAheadSeconds = 0.0015, double releaseSeconds = 0.08)
     {
         int frames = io.Length / channels;
         if (frames == 0) return 1f;
-        int la = Math.Max(1, (int)(lookAheadSeconds * sampleRate));
-
-        // need[n] = min(1, ceiling / peak(n)), stored in a frame-length array.
-        var need = new float[frames];
         bool any = false;
-        for (int n = 0, i = 0; n < frames; n++)
-        {
-            float pk = 0;
-            for (int c = 0; c < channels; c++, i++) { float a = Math.Abs(io[i]); if (a > pk) pk = a; }
-            float g = pk > ceiling ? ceiling / pk : 1f;
-            if (g < 1f) any = true;
-            need[n] = g;
-        }
+        foreach (float v in io) if (Math.Abs(v) > ceiling) { any = true; break; }
         if (!any) return 1f;
 
-        // A[n] = min(need[n .. n+la]) via a monotonic deque, then release-hold forward: R[n] = min(A[n], R[n-1] + (1-R[n-1])*rc).
-        var ahead = new float[frames];
-        var dq = new int[frames];
-        int head = 0, tail = 0, next = 0;
+        int la = Math.Max(1, (int)(lookAheadSeconds * sampleRate));
+        float rc = (float)(1 - Math.Exp(-1.0 / (releaseSeconds * sampleRate)));
+
+        // Monotonic deque (ring) of frame indices over [n, n+la], values increasing from head to tail.
+        int cap = la + 2;
+        var dqIndex = new int[cap];
+        var dqValue = new float[cap];
+        int head = 0, count = 0, next = 0;
+        // Ring of the last la+1 values of R for the moving average.
+        var ring = new float[la + 1];
+        double sum = 0;
+        float r = 1f, minGain = 1f;
+
         for (int n = 0; n < frames; n++)
         {
             int last = Math.Min(frames - 1, n + la);
             while (next <= last)
             {
-                while (tail > head && need[dq[tail - 1]] >= need[next]) tail--;
-                dq[tail++] = next++;
+                float g = Need(io, next, channels, ceiling);
+                while (count > 0 && dqValue[(head + count - 1) % cap] >= g) count--;
+                int at = (head + count) % cap;
+                dqIndex[at] = next; dqValue[at] = g; count++;
+                next++;
             }
-            while (dq[head] < n) head++;
-            ahead[n] = need[dq[head]];
-        }
-        float rc = (float)(1 - Math.Exp(-1.0 / (releaseSeconds * sampleRate)));
-        float r = ahead[0];
-        for (int n = 0; n < frames; n++)
-        {
-            r = Math.Min(ahead[n], r + (1 - r) * rc);
-            ahead[n] = r;
-        }
+            while (dqIndex[head] < n) { head = (head + 1) % cap; count--; }
+            float a = dqValue[head];
 
-        // G[n] = mean(R[n-la .. n]) with R clamped at index 0; apply, with a hard clamp to the ceiling against rounding.
-        double sum = ahead[0] * (double)(la + 1);
-        float minGain = 1f;
-        for (int n = 0, i = 0; n < frames; n++)
-        {
-            if (n > 0) sum += ahead[n] - ahead[Math.Max(0, n - la - 1)];
+            if (n == 0)
+            {
+                r = a;
+                for (int k = 0; k <= la; k++) ring[k] = r; // R before frame 0 counts as R[0]
+                sum = r * (double)(la + 1);
+            }
+            else
+            {
+                r = Math.Min(a, r + (1 - r) * rc);
+                int slot = n % (la + 1);
+                sum += r - ring[slot];
+                ring[slot] = r;
+            }
             float gain = (float)(sum / (la + 1));
-            if (gain > need[n]) gain = need[n];
+            float need = Need(io, n, channels, ceiling);
+            if (gain > need) gain = need;   // guards float rounding of the running sum
             if (gain < minGain) minGain = gain;
+            int i = n * channels;
             for (int c = 0; c < channels; c++, i++) io[i] = Math.Clamp(io[i] * gain, -ceiling, ceiling);
         }
         return minGain;
+    }
+
+    private static float Need(float[] io, int frame, int channels, float ceiling)
+    {
+        float pk = 0;
+        int i = frame * channels;
+        for (int c = 0; c < channels; c++) { float v = Math.Abs(io[i + c]); if (v > pk) pk = v; }
+        return pk > ceiling ? ceiling / pk : 1f;
     }
 }

@@ -79,6 +79,26 @@ internal static class Tables
     /// <summary>The piano's spectrum after the upper partials have died away (weighted by e^-(h-1)/2).</summary>
     public static readonly float[][] PianoDull = Additive(h => Math.Abs(Math.Sin(Math.PI * h / 7.3)) / Math.Pow(h, 1.05) * Math.Exp(-(h - 1) / 2.0));
 
+    /// <summary>32 blends from <see cref="PianoDull"/> (index 0) to <see cref="Piano"/> (index 31), per mip level.</summary>
+    public static readonly float[][][] PianoLevels = Blend(PianoDull, Piano, 32);
+
+    private static float[][][] Blend(float[][] dull, float[][] bright, int count)
+    {
+        var result = new float[count][][];
+        for (int k = 0; k < count; k++)
+        {
+            float x = k / (float)(count - 1);
+            result[k] = new float[dull.Length][];
+            for (int m = 0; m < dull.Length; m++)
+            {
+                var t = new float[Size + 1];
+                for (int i = 0; i <= Size; i++) t[i] = dull[m][i] + x * (bright[m][i] - dull[m][i]);
+                result[k][m] = t;
+            }
+        }
+        return result;
+    }
+
     /// <summary>Drawbar organ: 8', 4', 2 2/3', 2', 1 3/5' (weak), 1 1/3', 1' (no sub-octave, so the fundamental is the key's pitch).</summary>
     public static readonly float[][] Organ = Additive(h => h switch { 1 => 1.0, 2 => 0.55, 3 => 0.4, 4 => 0.3, 5 => 0.05, 6 => 0.18, 8 => 0.14, _ => 0 });
 

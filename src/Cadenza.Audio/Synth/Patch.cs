@@ -13,8 +13,11 @@ internal sealed class Patch
 {
     public OscKind Osc;
     public float[][]? Table;
-    /// <summary>When set, the oscillator crossfades from <see cref="Table"/> (bright) to this (dull) as the filter envelope decays, instead of filtering.</summary>
-    public float[][]? TableDull;
+    /// <summary>
+    /// When set, brightness blends of two spectra (index 0 dull .. last bright, each mip-mapped): the oscillator moves from
+    /// bright to dull as the filter envelope decays, instead of running a filter.
+    /// </summary>
+    public float[][][]? Levels;
     public int Unison = 1;
     public float DetuneCents;
     public float PulseWidth = 0.5f;
@@ -51,7 +54,7 @@ internal sealed class Patch
 
     private static Patch Piano() => new()
     {
-        Osc = OscKind.Table, Table = Tables.Piano, TableDull = Tables.PianoDull, Unison = 2, DetuneCents = 1.2f,
+        Osc = OscKind.Table, Table = Tables.Piano, Levels = Tables.PianoLevels, Unison = 2, DetuneCents = 1.2f,
         Attack = 0.002f, Decay = 3.2f, Sustain = 0f, DecayKeyTrack = true, Release = 0.08f,
         CutoffEnvDecay = 0.5f,
         NoiseAttack = 0.15f, NoiseDecay = 0.006f, Gain = 0.9f,

@@ -284,19 +284,16 @@ internal sealed class Voice
                 uint u0 = _u0, u1 = _u1;
                 ref float t0 = ref MemoryMarshal.GetArrayDataReference(p.Table![mip]);
                 ref float b = ref MemoryMarshal.GetReference(buf);
-                if (p.TableDull != null)
+                if (p.Levels != null)
                 {
-                    // crossfade from the bright spectrum to the dull one as the "filter envelope" decays
-                    ref float d0 = ref MemoryMarshal.GetArrayDataReference(p.TableDull[mip]);
-                    float x0 = _fenv * _xfVel;
+                    // brightness decays from bright to dull: pick the precomputed blend nearest to the envelope
+                    float x = _fenv * _xfVel;
                     _fenv *= MathF.Pow(_fenvCoef, n);
-                    float x1 = _fenv * _xfVel, dx = (x1 - x0) / n, x = x0;
+                    int level = (int)(x * (p.Levels.Length - 1) + 0.5f);
+                    t0 = ref MemoryMarshal.GetArrayDataReference(p.Levels[level][mip]);
                     for (int i = 0; i < n; i++)
                     {
-                        float bright = LookupU(ref t0, u0) + LookupU(ref t0, u1);
-                        float dull = LookupU(ref d0, u0) + LookupU(ref d0, u1);
-                        Unsafe.Add(ref b, i) = 0.6f * (dull + x * (bright - dull));
-                        x += dx;
+                        Unsafe.Add(ref b, i) = 0.6f * (LookupU(ref t0, u0) + LookupU(ref t0, u1));
                         u0 += i0; u1 += i1;
                     }
                 }
