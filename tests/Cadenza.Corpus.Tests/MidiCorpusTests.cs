@@ -122,6 +122,8 @@ public class MidiCorpusTests
         r = MidiFile.Read(Edge("sustain_pedal.mid"), Strict);
         Assert.Equal([(60, 0, 240, 100, 0), (64, 480, 240, 100, 0), (60, 960, 240, 80, 0), (67, 1920, 240, 100, 0)], Notes(r.Score));
         Assert.Equal([new ControlChange(0, 64, 127), new ControlChange(1440, 64, 0)], r.Score.Tracks.Single().Controls);
+        r = MidiFile.Read(Edge("sustain_pedal.mid"), new MidiReadOptions { ApplySustainPedal = true });
+        Assert.Equal([(60, 0, 960, 100, 0), (64, 480, 960, 100, 0), (60, 960, 480, 80, 0), (67, 1920, 240, 100, 0)], Notes(r.Score));
     }
 
     public static TheoryData<string> TestMidiFiles()

@@ -16,6 +16,13 @@ public sealed class MidiReadOptions
     /// Default <see cref="NotePairing.FirstInFirstOut"/>.
     /// </summary>
     public NotePairing Pairing { get; init; }
+
+    /// <summary>
+    /// When true, note lengths include the sustain pedal (see <see cref="SustainPedal.Apply"/>): a note released
+    /// while the pedal is down sounds until the pedal is lifted or its key is struck again. Default false: notes
+    /// keep their key-release lengths and the pedal is only kept in <see cref="Track.Controls"/>.
+    /// </summary>
+    public bool ApplySustainPedal { get; init; }
 }
 
 /// <summary>How a note-off is matched with the sounding notes of its key (port, channel and pitch).</summary>

@@ -72,12 +72,14 @@ internal sealed class MidiReader
     private readonly List<ChunkData> _chunks = new();
 
     private readonly bool _closeAll;
+    private readonly bool _applyPedal;
 
     private MidiReader(byte[] data, string source, MidiReadOptions? options)
     {
         _d = data;
         _w = new WarningSink(source, options?.Strict ?? false);
         _closeAll = options?.Pairing == NotePairing.AllSounding;
+        _applyPedal = options?.ApplySustainPedal ?? false;
     }
 
     public static MidiReadResult Read(byte[] data, string sourceName, MidiReadOptions? options)
@@ -147,6 +149,7 @@ internal sealed class MidiReader
         }
 
         var score = BuildScore();
+        if (_applyPedal) SustainPedal.Apply(score);
         return new MidiReadResult(score, _w.Build(), _format, _chunks.Count, _smpte, _zeroLength, _riff);
     }
 

@@ -242,4 +242,12 @@ public class MidiEdgeCaseTests
         Assert.Equal([new ControlChange(0, 64, 127), new ControlChange(1440, 64, 0)], t.Controls);
         Assert.Equal(t.Controls, Assert.Single(RoundTrip(r.Score).Score.Tracks).Controls);
     }
+
+    [Fact]
+    public void SustainPedal_AppliedWhenAsked()
+    {
+        var r = MidiFile.Read(EdgeCaseFiles.SustainPedal(), "sustain_pedal.mid", new MidiReadOptions { ApplySustainPedal = true });
+        Assert.Equal([(60, 0, 960, 100, 0), (64, 480, 960, 100, 0), (60, 960, 480, 80, 0), (67, 1920, 240, 100, 0)], Notes(r.Score));
+        Assert.Equal(2, r.Score.Tracks[0].Controls.Count); // pedal events kept
+    }
 }

@@ -50,12 +50,13 @@ public class MidiFuzzTests
         var seeds = Seeds();
         var rng = new Random(12345);
         var strict = new MidiReadOptions { Strict = true };
+        var other = new MidiReadOptions { Pairing = NotePairing.AllSounding, ApplySustainPedal = true };
         var sw = Stopwatch.StartNew();
         int read = 0, rejected = 0;
         for (int i = 0; i < 20000 && sw.Elapsed < TimeSpan.FromSeconds(4); i++)
         {
             var data = Mutate(seeds[rng.Next(seeds.Count)], rng);
-            foreach (var opts in new[] { null, strict })
+            foreach (var opts in new[] { null, strict, other })
             {
                 try
                 {
