@@ -258,7 +258,7 @@ internal sealed partial class AbcTuneParser
         var slots = new List<int>();
         var carry = new Dictionary<int, int>();
         var tieCarryBefore = v.TieCarry;
-        while (i < s.Length && s[i] != ']')
+        while (i < s.Length && s[i] != ']' && s[i] != '|')
         {
             char c = s[i];
             if (c is '^' or '_' or '=' or (>= 'A' and <= 'G') or (>= 'a' and <= 'g'))
@@ -281,7 +281,7 @@ internal sealed partial class AbcTuneParser
             else if (c == '!' && s.IndexOf('!', i + 1) is int cl && cl > 0) i = cl + 1;
             else i++;
         }
-        if (i >= s.Length) Warn("chord without a closing ']'");
+        if (i >= s.Length || s[i] != ']') Warn("chord without a closing ']' ends here");
         else i++;
         if (parts.Count == 0)
         {
@@ -297,7 +297,17 @@ internal sealed partial class AbcTuneParser
             // every note carries its pitch over the bar line
             for (int k = 0; k < parts.Count; k++) carry[slots[k]] = parts[k].Pitch;
         }
-        var item = new Item(ItemKind.Note, _lineNo) { Length = parts[0].Length, Parts = parts };
+        var advance = parts[0].Length;
+        // a unison written twice ([e2e2]) sounds once: keep the longer note
+        for (int a = 0; a < parts.Count; a++)
+            for (int b = parts.Count - 1; b > a; b--)
+                if (parts[b].Pitch == parts[a].Pitch)
+                {
+                    if (parts[b].Length > parts[a].Length) parts[a].Length = parts[b].Length;
+                    parts[a].Tie |= parts[b].Tie;
+                    parts.RemoveAt(b);
+                }
+        var item = new Item(ItemKind.Note, _lineNo) { Length = advance, Parts = parts };
         AddTimed(v, item);
         v.TieCarry = carry;
         return i;

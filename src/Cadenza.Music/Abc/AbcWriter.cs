@@ -37,10 +37,11 @@ public sealed class AbcWriteOptions
 /// bar line, or whose length is not one plain or dotted note value, is written as tied notes. Lengths on a triplet grid are
 /// written inside <c>(3:2:n</c> tuplets; any other length (quintuplets, ...) is written as its exact fraction of the unit
 /// (<c>C2/5</c>), which the ABC 2.1 length syntax allows, so that reading the text back gives the same ticks.</para>
-/// <para>The written voice is monophonic with chords: notes that start together form a chord <c>[CEG]</c> lasting as long as
-/// its longest note, cut at the next onset; a note overlapping a later onset is cut there; gaps become rests
-/// <c>z</c>. With these rules, a monophonic line (or one of chords whose notes share onset and length) reads back with the
-/// same pitch, onset and duration for every note (velocities are not written).</para>
+/// <para>The written voice is one line of notes and chords: time is cut at every onset, note end, bar line and change
+/// point; each slice is written as a rest, a note or a chord of the pitches sounding in it, and a note that goes on into
+/// the next slice is tied there (per note inside a chord, <c>[c-e]</c>). So every note of the track reads back with the same
+/// pitch, onset and duration, polyphony included; the only loss is overlapping notes of the same pitch (the later onset
+/// ends the earlier note) and zero-length notes (dropped). Velocities, grace notes and lyrics are not written.</para>
 /// </remarks>
 public static class AbcWriter
 {
@@ -135,13 +136,12 @@ public static class AbcWriter
             _whole = 4L * score.TicksPerQuarter;
         }
 
-        private sealed record Ev(long Start, long End, int[] Pitches);
+        private sealed record Piece(long S, long E, int[] P, bool[] TieOut);
 
         public string Run()
         {
             var notes = _track == null ? new List<Note>() : _track.Notes.Where(n => n.Duration > 0).OrderBy(n => n.Onset).ThenBy(n => n.Pitch).ToList();
-            var events = BuildEvents(notes);
-            long end = events.Count > 0 ? events[^1].End : 0;
+            long end = notes.Count > 0 ? notes.Max(n => n.End) : 0;
 
             var sigs = _score.TimeSignatures.OrderBy(t => t.Tick).ToList();
             var first = sigs.Count > 0 && sigs[0].Tick == 0 ? sigs[0] : new TimeSignature(0, 4, 4);
@@ -173,17 +173,12 @@ public static class AbcWriter
             foreach (var k in keys) if (k.Tick > 0 && k.Tick < end) AddChange(k.Tick, "K");
             foreach (var t in tempos) if (t.Tick > 0 && t.Tick < end) AddChange(t.Tick, $"[Q:1/4={Bpm(t)}]");
 
-            // pieces: split events (and rests) at bar lines and change points
-            var cuts = new SortedSet<long>(bars.Where(b => b > 0 && b < end));
-            foreach (var c in changes.Keys) cuts.Add(c);
-            var pieces = new List<(long S, long E, int[] P, bool TieOut)>();
-            long t0 = 0;
-            foreach (var ev in events)
-            {
-                if (ev.Start > t0) AddPieces(pieces, t0, ev.Start, Array.Empty<int>(), cuts);
-                AddPieces(pieces, ev.Start, ev.End, ev.Pitches, cuts);
-                t0 = ev.End;
-            }
+            // pieces: time slices between every onset, note end, bar line and change point; in each, the pitches
+            // sounding, each tied on when its note goes on past the slice
+            var bounds = new SortedSet<long>(bars.Where(b => b > 0 && b < end)) { 0, end };
+            foreach (var c in changes.Keys) bounds.Add(c);
+            foreach (var n in notes) { bounds.Add(n.Onset); bounds.Add(n.End); }
+            var pieces = BuildPieces(notes, bounds.ToList());
 
             int barsOnLine = 0;
             for (int i = 0; i < pieces.Count; i++)
@@ -232,7 +227,6 @@ public static class AbcWriter
                     {
                         _sb.Append(r == 3 ? "(3" : $"(3:2:{r}");
                         for (int k = i; k < j; k++) WritePiece(pieces[k], chordSyms, new Rational(3, 2), single: true);
-                        _sb.Append(' ');
                         i = j - 1;
                         continue;
                     }
@@ -272,42 +266,38 @@ public static class AbcWriter
             return new KeySignature(0, best, false, null);
         }
 
-        private List<Ev> BuildEvents(List<Note> notes)
+        private static List<Piece> BuildPieces(List<Note> notes, List<long> bounds)
         {
-            var evs = new List<Ev>();
-            int i = 0;
-            while (i < notes.Count)
+            var pieces = new List<Piece>();
+            var active = new List<Note>();
+            var onsets = new HashSet<(long, int)>(notes.Select(n => (n.Onset, n.Pitch)));
+            int next = 0;
+            for (int b = 0; b + 1 < bounds.Count; b++)
             {
-                long s = notes[i].Onset;
-                int j = i;
-                long maxEnd = s;
-                var pitches = new SortedSet<int>();
-                while (j < notes.Count && notes[j].Onset == s)
+                long s = bounds[b], e = bounds[b + 1];
+                active.RemoveAll(n => n.End <= s);
+                while (next < notes.Count && notes[next].Onset <= s)
                 {
-                    maxEnd = Math.Max(maxEnd, notes[j].End);
-                    pitches.Add(notes[j].Pitch);
-                    j++;
+                    if (notes[next].End > s) active.Add(notes[next]);
+                    next++;
                 }
-                long next = j < notes.Count ? notes[j].Onset : long.MaxValue;
-                evs.Add(new Ev(s, Math.Min(maxEnd, next), pitches.ToArray()));
-                i = j;
+                var byPitch = new SortedDictionary<int, bool>();
+                foreach (var n in active)
+                {
+                    bool tie = n.End > e;
+                    byPitch[n.Pitch] = byPitch.TryGetValue(n.Pitch, out bool t) ? t || tie : tie;
+                }
+                var p = byPitch.Keys.ToArray();
+                var ties = byPitch.Values.ToArray();
+                // a note re-struck at the next boundary must not be joined to this one
+                for (int k = 0; k < p.Length; k++)
+                    if (ties[k] && onsets.Contains((e, p[k]))) ties[k] = false;
+                pieces.Add(new Piece(s, e, p, ties));
             }
-            return evs;
+            return pieces;
         }
 
-        private static void AddPieces(List<(long, long, int[], bool)> pieces, long s, long e, int[] p, SortedSet<long> cuts)
-        {
-            long cur = s;
-            foreach (var c in cuts.GetViewBetween(s + 1, Math.Max(s + 1, e - 1)))
-            {
-                if (c <= s || c >= e) continue;
-                pieces.Add((cur, c, p, p.Length > 0));
-                cur = c;
-            }
-            pieces.Add((cur, e, p, false));
-        }
-
-        private void WritePiece((long S, long E, int[] P, bool TieOut) piece, Dictionary<long, string> chordSyms, Rational scale, bool single)
+        private void WritePiece(Piece piece, Dictionary<long, string> chordSyms, Rational scale, bool single)
         {
             if (chordSyms.TryGetValue(piece.S, out var sym))
             {
@@ -318,18 +308,31 @@ public static class AbcWriter
             var parts = single || !units.IsDyadic ? new List<Rational> { units } : Decompose(units);
             for (int k = 0; k < parts.Count; k++)
             {
-                bool tie = piece.P.Length > 0 && (k < parts.Count - 1 || piece.TieOut);
-                if (piece.P.Length == 0) _sb.Append('z');
-                else if (piece.P.Length == 1) _sb.Append(Spell(piece.P[0]));
+                bool last = k == parts.Count - 1;
+                string len = LengthText(parts[k]);
+                if (piece.P.Length == 0) _sb.Append('z').Append(len);
+                else if (piece.P.Length == 1)
+                {
+                    bool tie = !last || piece.TieOut[0];
+                    _sb.Append(Spell(piece.P[0], tie)).Append(len);
+                    if (tie) _sb.Append('-');
+                }
                 else
                 {
+                    bool all = !last || piece.TieOut.All(x => x);
                     _sb.Append('[');
-                    foreach (var pitch in piece.P) _sb.Append(Spell(pitch));
-                    _sb.Append(']');
+                    for (int q = 0; q < piece.P.Length; q++)
+                    {
+                        bool tie = all || piece.TieOut[q];
+                        _sb.Append(Spell(piece.P[q], tie));
+                        if (!all && tie) _sb.Append('-');
+                    }
+                    _sb.Append(']').Append(len);
+                    if (all) _sb.Append('-');
                 }
-                _sb.Append(LengthText(parts[k]));
-                if (tie) _sb.Append('-');
                 _sb.Append(' ');
+                (_carrySlots, _nextCarry) = (_nextCarry, _carrySlots);
+                _nextCarry.Clear();
             }
         }
 
@@ -363,7 +366,13 @@ public static class AbcWriter
             return (r.Num == 1 ? "" : r.Num.ToString(CultureInfo.InvariantCulture)) + "/" + r.Den.ToString(CultureInfo.InvariantCulture);
         }
 
-        private string Spell(int pitch)
+        // Slots (letter and octave) and pitches of the notes tied out of the last written piece: ABC readers carry a tied
+        // note's accidental over the bar line into the next note on the same staff position, so a different pitch there
+        // gets an explicit accidental.
+        private Dictionary<int, int> _carrySlots = new();
+        private Dictionary<int, int> _nextCarry = new();
+
+        private string Spell(int pitch, bool tiedOut = false)
         {
             int pc = pitch % 12;
             int letter = -1, acc = 0;
@@ -381,7 +390,9 @@ public static class AbcWriter
             int slot = letter * 32 + octave + 8;
             int effective = _barAcc.TryGetValue(slot, out int b) ? b : _keyAcc[letter];
             var sb = new StringBuilder();
-            if (effective != acc)
+            if (tiedOut) _nextCarry[slot] = pitch;
+            bool carried = !_barAcc.ContainsKey(slot) && _carrySlots.TryGetValue(slot, out int cp) && cp != pitch;
+            if (effective != acc || carried)
             {
                 sb.Append(acc switch { 2 => "^^", 1 => "^", 0 => "=", -1 => "_", _ => "__" });
                 _barAcc[slot] = acc;

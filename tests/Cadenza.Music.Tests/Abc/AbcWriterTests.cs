@@ -138,4 +138,27 @@ public class AbcWriterTests
         s.Normalize();
         AssertRoundTrip(s);
     }
+
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    public void OverlappingNotesRoundTripWithTiesInsideChords(int seed)
+    {
+        var rng = new Random(seed);
+        var s = new Score(480);
+        s.TimeSignatures.Add(new TimeSignature(0, 3, 4));
+        var t = new Track { Name = "melody" };
+        var busyUntil = new Dictionary<int, long>();
+        for (int i = 0; i < 150; i++)
+        {
+            long onset = rng.Next(0, 200) * 120L;
+            long dur = rng.Next(1, 24) * 120L;
+            int pitch = rng.Next(55, 80);
+            if (t.Notes.Any(n => n.Pitch == pitch && n.Onset < onset + dur && onset < n.End)) continue; // no same-pitch overlap
+            t.Notes.Add(new Note(onset, dur, pitch, 80));
+        }
+        s.Tracks.Add(t);
+        s.Normalize();
+        AssertRoundTrip(s);
+    }
 }
