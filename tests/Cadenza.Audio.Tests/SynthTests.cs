@@ -158,6 +158,37 @@ public sealed class SynthTests
     }
 
     [Fact]
+    public void RpnZeroSetsThePitchBendRange()
+    {
+        var s = OneNote(19, 57, 0, 1.5); // A3, 220 Hz
+        var c = s.Tracks[0].Controls;
+        c.Add(new ControlChange(0, 101, 0)); c.Add(new ControlChange(0, 100, 0)); c.Add(new ControlChange(0, 6, 12));
+        s.Tracks[0].PitchBends.Add(new PitchBend(0, 8191));
+        var a = BuiltInSynth.Render(s, Dry());
+        double f = PeakFrequency(a, 0.3, 0.8, 300, 600);
+        Assert.True(Math.Abs(f - 440) < 5, $"peak {f}");
+    }
+
+    [Fact]
+    public void WavOfARenderedScoreHasThePredictedLength()
+    {
+        var s = OneNote(0, 60, 0, 1.25); // ends at 1.25 s
+        var o = new SynthOptions { SampleRate = 48000, TailSeconds = 1.5 };
+        long frames = (long)Math.Ceiling(2.75 * 48000);
+        var path = Path.Combine(Path.GetTempPath(), "cadenza-render-" + Guid.NewGuid().ToString("N") + ".wav");
+        try
+        {
+            WavWriter.Write(path, BuiltInSynth.Render(s, o));
+            Assert.Equal(44 + frames * 4, new FileInfo(path).Length);
+            var back = WavReader.Read(path);
+            Assert.Equal(frames, back.FrameCount);
+            Assert.Equal(48000, back.SampleRate);
+            Assert.Equal(2, back.Channels);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void SustainPedalKeepsReleasedNotesSounding()
     {
         var plain = OneNote(0, 60, 0, 0.3);

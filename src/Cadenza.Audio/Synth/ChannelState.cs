@@ -7,6 +7,8 @@ internal sealed class ChannelState
     public bool Sustain;
     public int Bend;
     public float BendSemitones = 2f;
+    /// <summary>Registered parameter selected by CC101/CC100 (127/127 = none); RPN 0/0 is the pitch-bend range.</summary>
+    public int RpnMsb = 127, RpnLsb = 127;
 
     /// <summary>Linear gain from volume (CC7) and expression (CC11): (v/127)² · (e/127)², the General MIDI 40·log10 curve.</summary>
     public float Gain;
@@ -17,7 +19,7 @@ internal sealed class ChannelState
 
     public void Reset()
     {
-        Volume = 100; Expression = 127; Pan = 64; Sustain = false; Bend = 0;
+        Volume = 100; Expression = 127; Pan = 64; Sustain = false; Bend = 0; BendSemitones = 2f; RpnMsb = RpnLsb = 127;
         Update();
     }
 

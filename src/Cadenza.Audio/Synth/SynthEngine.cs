@@ -91,6 +91,14 @@ internal sealed class SynthEngine
                         if (v.Active && v.Chan == chan && v.Sustained) v.Release();
                 ch.Sustain = down;
                 break;
+            case 101: ch.RpnMsb = value; return;
+            case 100: ch.RpnLsb = value; return;
+            case 6: // data entry: semitones of the pitch-bend range when RPN 0/0 is selected
+                if (ch.RpnMsb == 0 && ch.RpnLsb == 0) ch.BendSemitones = Math.Min(value, 24);
+                break;
+            case 38: // data entry LSB: cents of the pitch-bend range
+                if (ch.RpnMsb == 0 && ch.RpnLsb == 0) ch.BendSemitones = MathF.Floor(ch.BendSemitones) + Math.Min(value, 99) / 100f;
+                break;
             case 120: // all sound off
                 foreach (var v in _voices) if (v.Active && v.Chan == chan) v.Die();
                 break;
