@@ -57,8 +57,11 @@ if (!opts.ContainsKey("skip-train"))
     var opt = new AdamW(model.Layout, 3e-4f, 0.9f, 0.95f, 1e-8f, 0.1f);
     var tStep = new List<double>(); var tF = new List<double>(); var tB = new List<double>(); var tO = new List<double>();
     float first = 0, last = 0;
+    var proc = Process.GetCurrentProcess();
+    TimeSpan cpu0 = TimeSpan.Zero;
     for (int s = 0; s < warmup + steps; s++)
     {
+        if (s == warmup) { proc.Refresh(); cpu0 = proc.TotalProcessorTime; }
         long t0 = Stopwatch.GetTimestamp();
         float loss = model.Forward(x, y, B, T);
         long t1 = Stopwatch.GetTimestamp();
@@ -75,6 +78,9 @@ if (!opts.ContainsKey("skip-train"))
             tStep.Add(Sec(t0, t3)); tF.Add(Sec(t0, t1)); tB.Add(Sec(t1, t2)); tO.Add(Sec(t2, t3));
         }
     }
+    proc.Refresh();
+    double cpuPerStep = (proc.TotalProcessorTime - cpu0).TotalSeconds / steps;
+    res["train_cpu_s_per_step"] = cpuPerStep;
     double med = Median(tStep);
     double tokS = B * T / med;
     res["train_step_s_median"] = med; res["train_step_s_min"] = tStep.Min();
@@ -82,7 +88,7 @@ if (!opts.ContainsKey("skip-train"))
     res["fwd_s"] = Median(tF); res["bwd_s"] = Median(tB); res["opt_s"] = Median(tO);
     res["loss_first"] = first; res["loss_last"] = last;
     Console.WriteLine($"train: step {med:F3}s median (min {tStep.Min():F3}s) over {steps} steps -> {tokS:F0} tok/s, {trainFlopsTok * tokS / 1e9:F1} GFLOP/s");
-    Console.WriteLine($"       fwd {Median(tF):F3}s  bwd {Median(tB):F3}s  clip+AdamW {Median(tO):F4}s  loss {first:F3} -> {last:F3}");
+    Console.WriteLine($"       fwd {Median(tF):F3}s  bwd {Median(tB):F3}s  clip+AdamW {Median(tO):F4}s  loss {first:F3} -> {last:F3}  (process CPU time {cpuPerStep:F3}s per step)");
 }
 
 if (!opts.ContainsKey("skip-gen"))
@@ -107,13 +113,18 @@ if (!opts.ContainsKey("skip-gen"))
         }
         Generate(32);
         var times = new List<double>();
+        var gproc = Process.GetCurrentProcess();
+        var gcpu0 = gproc.TotalProcessorTime;
         for (int r = 0; r < genReps; r++) times.Add(Generate(genTokens));
+        gproc.Refresh();
+        double cpuPerStep = (gproc.TotalProcessorTime - gcpu0).TotalSeconds / (genReps * genTokens);
+        res[$"gen_kv_b{gb}_cpu_ms_per_step"] = cpuPerStep * 1000;
         double med = Median(times);
         double tokS = (double)gb * genTokens / med;
         res[$"gen_kv_b{gb}_tok_s"] = tokS;
         res[$"gen_kv_b{gb}_tok_s_best"] = gb * genTokens / times.Min();
         Console.WriteLine($"generate, KV cache, batch {gb}: {genTokens} new tokens per sequence in {med:F3}s -> {tokS:F0} tok/s " +
-            $"({genTokens / med:F0} steps/s; best {gb * genTokens / times.Min():F0} tok/s)");
+            $"({genTokens / med:F0} steps/s; best {gb * genTokens / times.Min():F0} tok/s; process CPU {cpuPerStep * 1000:F3} ms per step)");
     }
 }
 long peak = Process.GetCurrentProcess().PeakWorkingSet64;

@@ -22,7 +22,7 @@ public sealed unsafe class KvCache
     private readonly ParameterLayout _layout;
     private readonly int _L, _C, _NH, _hs, _V, _maxB, _maxT;
     private readonly float[] _k, _v;               // (L, maxB, NH, maxT, hs)
-    private readonly float[] _x, _xn, _qkv, _y, _h, _last, _logits, _scores;
+    private readonly float[] _x, _xn, _qkv, _y, _h, _last, _logits, _scores, _partial;
     private readonly long[] _off;                   // per-layer tensor offsets, 12 per layer
     private readonly long _wte, _wpe, _lnfW, _lnfB;
     private int _b, _len;
@@ -54,6 +54,7 @@ public sealed unsafe class KvCache
         _last = Alloc((long)maxBatch * _C);
         _logits = Alloc((long)maxBatch * _V);
         _scores = Alloc((long)EngineThreads.Max * maxLength);
+        _partial = Alloc(SmallMatmul.PartialLength(Math.Min(maxBatch * maxLength, GemmRows), 4 * _C));
         string[] names = ["ln_1.weight", "ln_1.bias", "attn.c_attn.weight", "attn.c_attn.bias", "attn.c_proj.weight", "attn.c_proj.bias",
             "ln_2.weight", "ln_2.bias", "mlp.c_fc.weight", "mlp.c_fc.bias", "mlp.c_proj.weight", "mlp.c_proj.bias"];
         _off = new long[_L * 12];
@@ -135,8 +136,9 @@ public sealed unsafe class KvCache
         int B = _b, C = _C, rows = B * T, pos = _len;
         fixed (float* p = _params) fixed (float* x = _x) fixed (float* xn = _xn) fixed (float* qkv = _qkv)
         fixed (float* y = _y) fixed (float* h = _h) fixed (float* last = _last) fixed (float* logits = _logits)
-        fixed (float* kc = _k) fixed (float* vc = _v) fixed (float* sc = _scores)
+        fixed (float* kc = _k) fixed (float* vc = _v) fixed (float* sc = _scores) fixed (float* part = _partial)
         {
+            _part = part;
             for (int b = 0; b < B; b++)
                 for (int t = 0; t < T; t++)
                 {
@@ -169,11 +171,17 @@ public sealed unsafe class KvCache
             new ReadOnlySpan<float>(inp, rows * C), new ReadOnlySpan<float>(w, C), new ReadOnlySpan<float>(b, C), rows, 1, C);
     }
 
-    private static void Linear(float* output, float* inp, float* w, float* bias, int rows, int K, int N, Epilogue ep)
+    private float* _part; // pinned _partial while Run is active
+
+    /// <summary>Few-row products: which kernel (for benchmarks and tests; 0 = split-K, 1 = column strips).</summary>
+    internal static int SmallKernel { get; set; } = Environment.GetEnvironmentVariable("CADENZA_SMALL_KERNEL") == "strips" ? 1 : 0;
+
+    private void Linear(float* output, float* inp, float* w, float* bias, int rows, int K, int N, Epilogue ep)
     {
         if (rows < GemmRows)
         {
-            SmallMatmul.Run(output, inp, w, bias, rows, K, N, ep);
+            if (SmallKernel == 0) SmallMatmul.RunSplitK(output, inp, w, bias, rows, K, N, ep, _part);
+            else SmallMatmul.Run(output, inp, w, bias, rows, K, N, ep);
             return;
         }
         // many rows (prefill): blocked GEMM, then the epilogue

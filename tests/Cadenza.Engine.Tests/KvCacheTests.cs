@@ -63,6 +63,15 @@ public class KvCacheTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ColumnStripKernel_AlsoMatches()
+    {
+        int saved = KvCache.SmallKernel;
+        KvCache.SmallKernel = 1;
+        try { StepLogits_EqualFullForward_AtEveryPosition(3, 2); }
+        finally { KvCache.SmallKernel = saved; }
+    }
+
+    [Fact]
     public void BatchRowsAreIndependent()
     {
         var cfg = new GptConfig(1, 2, 32, 16, 19);

@@ -156,6 +156,94 @@ internal static unsafe class SmallMatmul
         WorkPool.Run(ref job, (strips + job.StripsPerItem - 1) / job.StripsPerItem);
     }
 
+    /// <summary>Scratch floats <see cref="RunSplitK"/> needs for up to <paramref name="maxM"/> rows and <paramref name="maxN"/> columns.</summary>
+    public static long PartialLength(int maxM, int maxN) => (long)EngineThreads.Max * maxM * maxN;
+
+    private struct SplitKJob : IParallelJob
+    {
+        public float* Partial, X, W;
+        public int M, K, N, RowsPerItem;
+
+        public void Run(int index, int thread)
+        {
+            int M = this.M, N = this.N, K = this.K;
+            int k0 = index * RowsPerItem, k1 = Math.Min(K, k0 + RowsPerItem);
+            float* part = Partial + (long)index * M * N;
+            new Span<float>(part, M * N).Clear();
+            int i = k0;
+            for (; i + 4 <= k1; i += 4)
+            {
+                float* w0 = W + (long)i * N, w1 = w0 + N, w2 = w1 + N, w3 = w2 + N;
+                for (int r = 0; r < M; r++)
+                {
+                    float* x = X + (long)r * K + i;
+                    var x0 = Vector256.Create(x[0]); var x1 = Vector256.Create(x[1]);
+                    var x2 = Vector256.Create(x[2]); var x3 = Vector256.Create(x[3]);
+                    float* acc = part + (long)r * N;
+                    int j = 0;
+                    for (; j + 8 <= N; j += 8)
+                    {
+                        var a = Vector256.Load(acc + j);
+                        a = VecMath.Fmadd(x0, Vector256.Load(w0 + j), a);
+                        a = VecMath.Fmadd(x1, Vector256.Load(w1 + j), a);
+                        a = VecMath.Fmadd(x2, Vector256.Load(w2 + j), a);
+                        a = VecMath.Fmadd(x3, Vector256.Load(w3 + j), a);
+                        Vector256.Store(a, acc + j);
+                    }
+                    for (; j < N; j++) acc[j] += x[0] * w0[j] + x[1] * w1[j] + x[2] * w2[j] + x[3] * w3[j];
+                }
+            }
+            for (; i < k1; i++)
+                for (int r = 0; r < M; r++) VecMath.Axpy(part + (long)r * N, X[(long)r * K + i], W + (long)i * N, N);
+        }
+    }
+
+    /// <summary>
+    /// out (M,N) (=, +=, or gelu) x (M,K) @ w (K,N) + bias, splitting K across threads so every thread
+    /// streams one contiguous block of weight rows; partial sums go to <paramref name="partial"/>
+    /// (<see cref="PartialLength"/>) and are reduced in a fixed order (deterministic for a given thread count).
+    /// </summary>
+    public static void RunSplitK(float* output, float* x, float* w, float* bias, int M, int K, int N, Epilogue ep, float* partial)
+    {
+        int threads = WorkPool.CanParallelize ? EngineThreads.Count : 1;
+        int items = Math.Max(1, Math.Min(threads, K / 64));
+        var job = new SplitKJob { Partial = partial, X = x, W = w, M = M, K = K, N = N };
+        job.RowsPerItem = ((K + items - 1) / items + 3) & ~3;
+        items = (K + job.RowsPerItem - 1) / job.RowsPerItem;
+        WorkPool.Run(ref job, items);
+        long stride = (long)M * N;
+        for (int r = 0; r < M; r++)
+        {
+            float* o = output + (long)r * N;
+            int j = 0;
+            for (; j + 8 <= N; j += 8)
+            {
+                var v = bias == null ? Vector256<float>.Zero : Vector256.Load(bias + j);
+                for (int t = 0; t < items; t++) v += Vector256.Load(partial + t * stride + (long)r * N + j);
+                switch (ep)
+                {
+                    case Epilogue.Accumulate: Vector256.Store(Vector256.Load(o + j) + v, o + j); break;
+                    case Epilogue.Gelu:
+                        var u = Vector256.Create(Gelu.ScalingFactor) * VecMath.Fmadd(Vector256.Create(0.044715f) * v, v * v, v);
+                        Vector256.Store(Vector256.Create(0.5f) * v * (Vector256<float>.One + VecMath.Tanh(u)), o + j);
+                        break;
+                    default: Vector256.Store(v, o + j); break;
+                }
+            }
+            for (; j < N; j++)
+            {
+                float v = bias == null ? 0f : bias[j];
+                for (int t = 0; t < items; t++) v += partial[t * stride + (long)r * N + j];
+                switch (ep)
+                {
+                    case Epilogue.Accumulate: o[j] += v; break;
+                    case Epilogue.Gelu: o[j] = 0.5f * v * (1f + MathF.Tanh(Gelu.ScalingFactor * (v + 0.044715f * v * v * v))); break;
+                    default: o[j] = v; break;
+                }
+            }
+        }
+    }
+
     private struct HeadJob : IParallelJob
     {
         public float* Out, X, Wte;
