@@ -67,50 +67,62 @@ public static class BuiltInSynth
         var output = new float[totalFrames * 2];
 
         var (events, channels) = BuildEvents(score, clock, sr);
-        var engines = new SynthEngine[Groups];
         int perGroup = Math.Max(4, o.MaxPolyphony / Groups);
-        for (int g = 0; g < Groups; g++)
-            engines[g] = new SynthEngine(events[g], channels, perGroup, sr, (float)o.MasterGain);
-        var scratch = new float[Groups][];
-        for (int g = 0; g < Groups; g++) scratch[g] = new float[ChunkFrames * 2];
-        var reverb = new Reverb(sr);
-        float wet = (float)o.ReverbWet;
-        bool parallel = o.Parallel && Environment.ProcessorCount > 1;
-        float dcR = (float)(1 - 2 * Math.PI * 5.0 / sr), dcL = 0, dcXl = 0, dcRr = 0, dcXr = 0;
+        var engine0 = new SynthEngine(events[0], channels, perGroup, sr, (float)o.MasterGain);
+        var engine1 = new SynthEngine(events[1], channels, perGroup, sr, (float)o.MasterGain);
+        // Double-buffered chunk mixes: while chunk k renders (group 0 here, group 1 on the worker), chunk k-1 is mixed and reverberated.
+        var mix0 = new[] { new float[ChunkFrames * 2], new float[ChunkFrames * 2] };
+        var mix1 = new[] { new float[ChunkFrames * 2], new float[ChunkFrames * 2] };
+        var post = new PostMix(output, new Reverb(sr), (float)o.ReverbWet, sr);
+        using var worker = o.Parallel && Environment.ProcessorCount > 1 && totalFrames > ChunkFrames ? new GroupWorker(engine1) : null;
 
-        for (long start = 0; start < totalFrames; start += ChunkFrames)
+        long prevStart = -1;
+        int prevN = 0, k = 0;
+        for (long start = 0; start < totalFrames; start += ChunkFrames, k++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int n = (int)Math.Min(ChunkFrames, totalFrames - start);
-            long s0 = start;
-            if (parallel)
-                System.Threading.Tasks.Parallel.For(0, Groups, g => engines[g].Render(scratch[g], s0, n));
-            else
-                for (int g = 0; g < Groups; g++) engines[g].Render(scratch[g], s0, n);
-
-            var dst = output.AsSpan((int)(start * 2), n * 2);
-            scratch[0].AsSpan(0, n * 2).CopyTo(dst);
-            for (int g = 1; g < Groups; g++)
+            int b = k & 1;
+            if (worker != null) worker.Start(mix1[b], start, n);
+            else engine1.Render(mix1[b], start, n);
+            engine0.Render(mix0[b], start, n);
+            if (prevStart >= 0)
             {
-                var src = scratch[g];
-                for (int i = 0; i < dst.Length; i++) dst[i] += src[i];
+                post.Finish(prevStart, prevN, mix0[b ^ 1], mix1[b ^ 1]);
+                progress?.Report((double)(prevStart + prevN) / totalFrames);
             }
-            // DC blocker (one-pole high-pass at ~5 Hz): pulse waves and asymmetric noise carry a little offset.
-            for (int i = 0; i < dst.Length; i += 2)
-            {
-                float xl = dst[i], xr = dst[i + 1];
-                dcL = xl - dcXl + dcR * dcL; dcXl = xl;
-                dcRr = xr - dcXr + dcR * dcRr; dcXr = xr;
-                dst[i] = dcL; dst[i + 1] = dcRr;
-            }
-            reverb.Process(dst, wet);
-            progress?.Report((double)(start + n) / totalFrames);
+            worker?.Wait();
+            prevStart = start;
+            prevN = n;
         }
+        if (prevStart >= 0) post.Finish(prevStart, prevN, mix0[(k - 1) & 1], mix1[(k - 1) & 1]);
 
         FadeOut(output, sr, o.TailSeconds);
         Limiter.Process(output, 2, sr, (float)Math.Pow(10, o.CeilingDb / 20));
-        if (totalFrames == 0) progress?.Report(1.0);
+        progress?.Report(1.0);
         return new AudioBuffer(sr, 2, output);
+    }
+
+    /// <summary>Sums the two groups' chunk mixes into the output, removes DC (one-pole high-pass at 5 Hz) and adds reverb.</summary>
+    private sealed class PostMix(float[] output, Reverb reverb, float wet, int sampleRate)
+    {
+        private readonly float _dcR = (float)(1 - 2 * Math.PI * 5.0 / sampleRate);
+        private float _yl, _xl, _yr, _xr;
+
+        public void Finish(long start, int frames, float[] a, float[] b)
+        {
+            var dst = output.AsSpan((int)(start * 2), frames * 2);
+            float r = _dcR, yl = _yl, xl = _xl, yr = _yr, xr = _xr;
+            for (int i = 0; i < dst.Length; i += 2)
+            {
+                float l = a[i] + b[i], rr = a[i + 1] + b[i + 1];
+                yl = l - xl + r * yl; xl = l;
+                yr = rr - xr + r * yr; xr = rr;
+                dst[i] = yl; dst[i + 1] = yr;
+            }
+            _yl = yl; _xl = xl; _yr = yr; _xr = xr;
+            reverb.Process(dst, wet);
+        }
     }
 
     private static void FadeOut(float[] io, int sr, double tailSeconds)
