@@ -115,7 +115,7 @@ public class IOCheckpointTests
             : (t.Name, t.Shape, new float[t.Length])).ToList();
         SafeTensors.WriteFile(dir.File("model.safetensors"), tensors);
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(dir.Path));
-        Assert.Equal("model.safetensors: tensor h.1.mlp.c_fc.weight has shape [16, 32], expected [16, 64] for n_embd=16", e.Message);
+        Assert.EndsWith("/model.safetensors: tensor h.1.mlp.c_fc.weight has shape [16, 32], expected [16, 64] for n_embd=16", e.Message);
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public class IOCheckpointTests
         Checkpoint.Save(dir.Path, Config, layout, p);
         GptConfigJson.Write(dir.File("config.json"), Config with { VocabSize = 12 });
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(dir.Path));
-        Assert.Equal("model.safetensors: tensor wte.weight has shape [11, 16], expected [12, 16] for vocab_size=12, n_embd=16", e.Message);
+        Assert.EndsWith("/model.safetensors: tensor wte.weight has shape [11, 16], expected [12, 16] for vocab_size=12, n_embd=16", e.Message);
     }
 
     [Fact]
@@ -138,14 +138,14 @@ public class IOCheckpointTests
         SafeTensors.WriteFile(dir.File("model.safetensors"),
             layout.Tensors.Where(t => t.Name != "h.1.ln_2.bias").Select(t => (t.Name, t.Shape, new float[t.Length])).ToList());
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(dir.Path));
-        Assert.Equal("model.safetensors: tensor h.1.ln_2.bias is missing (expected shape [16] for n_embd=16)", e.Message);
+        Assert.EndsWith("/model.safetensors: tensor h.1.ln_2.bias is missing (expected shape [16] for n_embd=16)", e.Message);
 
         // Same tensors, but ln_f.bias stored as I32.
         var json = "{" + string.Join(",", layout.Tensors.Select(t =>
             $"\"{t.Name}\":{{\"dtype\":\"{(t.Name == "ln_f.bias" ? "I32" : "F32")}\",\"shape\":[{string.Join(",", t.Shape)}],\"data_offsets\":[{4 * t.Offset},{4 * (t.Offset + t.Length)}]}}")) + "}";
         File.WriteAllBytes(dir.File("model.safetensors"), IOTempDir.RawFile(json, new byte[4 * layout.TotalLength]));
         e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(dir.Path));
-        Assert.StartsWith("model.safetensors: tensor ln_f.bias has dtype I32, expected F32", e.Message);
+        Assert.Contains("/model.safetensors: tensor ln_f.bias has dtype I32, expected F32", e.Message);
     }
 
     [Fact]
@@ -249,13 +249,13 @@ public class IOCheckpointTests
         using var dir = new IOTempDir();
         var (layout, p, s) = Make(6);
         Assert.Throws<DirectoryNotFoundException>(() => Checkpoint.Load(dir.File("nope")));
-        Assert.StartsWith("config.json: file not found", Assert.Throws<CheckpointException>(() => Checkpoint.Load(dir.Path)).Message);
+        Assert.Contains("/config.json: file not found", Assert.Throws<CheckpointException>(() => Checkpoint.Load(dir.Path)).Message);
         GptConfigJson.Write(dir.File("config.json"), Config);
-        Assert.StartsWith("model.safetensors: file not found", Assert.Throws<CheckpointException>(() => Checkpoint.Load(dir.Path)).Message);
+        Assert.Contains("/model.safetensors: file not found", Assert.Throws<CheckpointException>(() => Checkpoint.Load(dir.Path)).Message);
         Checkpoint.Save(dir.Path, Config, layout, p, s);
         File.Delete(dir.File(Checkpoint.StateTensorsFileName));
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(dir.Path));
-        Assert.StartsWith("training_state.safetensors: file not found", e.Message);
+        Assert.Contains("/training_state.safetensors: file not found", e.Message);
     }
 
     [Fact]

@@ -148,7 +148,7 @@ public class IOSafeTensorsTests
         string path = dir.File("broken.safetensors");
         File.WriteAllBytes(path, bytes);
         var e = Assert.Throws<CheckpointException>(() => { using var _ = SafeTensorsReader.Open(path); });
-        Assert.True(e.Message.StartsWith("broken.safetensors: ", StringComparison.Ordinal), what + ": " + e.Message);
+        Assert.True(e.Message.Contains("broken.safetensors: ", StringComparison.Ordinal), what + ": " + e.Message);
         Assert.Contains(expected, e.Message);
         Assert.Equal(path, e.FilePath);
     }

@@ -8,12 +8,12 @@ namespace Cadenza.Engine.IO;
 /// </summary>
 public sealed class CheckpointException : Exception
 {
-    /// <summary>Creates the exception for <paramref name="filePath"/> with the message <c>"{file name}: {problem}"</c>.</summary>
-    /// <param name="filePath">The file that is wrong (full or relative path; only its name goes into the message).</param>
+    /// <summary>Creates the exception for <paramref name="filePath"/> with the message <c>"{path}: {problem}"</c>.</summary>
+    /// <param name="filePath">The file that is wrong (full or relative path, as given; it starts the message).</param>
     /// <param name="problem">What is wrong, in words fit for a command-line user.</param>
     /// <param name="inner">The underlying error, if any (e.g. a JSON parse error).</param>
     public CheckpointException(string filePath, string problem, Exception? inner = null)
-        : base($"{Path.GetFileName(filePath)}: {problem}", inner)
+        : base($"{filePath}: {problem}", inner)
     {
         FilePath = filePath;
         Problem = problem;
