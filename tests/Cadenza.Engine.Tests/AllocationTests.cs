@@ -18,7 +18,7 @@ public class AllocationCollection;
 [Collection("Allocation")]
 public class AllocationTests(ITestOutputHelper output)
 {
-    private const long Allowance = 256; // bytes in the quietest window
+    private const long Allowance = 4096; // process-wide bytes in the quietest window (runner noise is ~168 B a few times a second)
 
     private long QuietestWindow(string what, Action step, int stepsPerWindow)
     {
