@@ -24,9 +24,9 @@ public static class BuiltInSynth
     private const int Groups = 2;
     private const int ChunkFrames = 4096;
 
-    /// <summary>The timbre family used for a track: <see cref="InstrumentFamily.Drums"/> for a drum track, else GM program / 8.</summary>
+    /// <summary>The timbre family used for a track: <see cref="InstrumentFamily.Drums"/> for a drum track (<see cref="Track.IsDrum"/>, or MIDI channel 10, i.e. <c>Channel == 9</c>), else GM program / 8.</summary>
     /// <param name="program">General MIDI program (clamped to 0-127).</param>
-    /// <param name="isDrum">True for a percussion track.</param>
+    /// <param name="isDrum">True for a percussion track (the renderer passes <c>Track.IsDrum || Track.Channel == 9</c>).</param>
     public static InstrumentFamily FamilyOf(int program, bool isDrum) =>
         isDrum ? InstrumentFamily.Drums : (InstrumentFamily)(Math.Clamp(program, 0, 127) / 8);
 
@@ -154,7 +154,7 @@ public static class BuiltInSynth
         {
             var key = (track.Port, track.Channel);
             if (!chanIndex.TryGetValue(key, out int chan)) chanIndex[key] = chan = chanIndex.Count;
-            bool drum = track.IsDrum;
+            bool drum = track.IsDrum || track.Channel == 9; // GM: channel 10 is the percussion channel
             int program = Math.Clamp(track.Program, 0, 127);
             foreach (var c in track.Controls)
                 all.Add(new SynthEvent(Frame(c.Tick), EventKind.Control, chan, c.Controller, Math.Clamp(c.Value, 0, 127), -1, 0, drum, seq++));

@@ -19,8 +19,8 @@ public sealed class SynthOptions
     /// <summary>Most voices sounding at once (8 to 1024); beyond it the quietest voice is stolen with a 5 ms fade. Default 64.</summary>
     public int MaxPolyphony { get; set; } = 64;
 
-    /// <summary>Gain applied to the mix before the limiter (0 to 16). Default 0.6.</summary>
-    public double MasterGain { get; set; } = 0.6;
+    /// <summary>Gain applied to the mix before the limiter (0 to 16). Default 0.8.</summary>
+    public double MasterGain { get; set; } = 0.8;
 
     /// <summary>Peak ceiling of the limiter in dBFS (-40 to 0). Default -1: no output sample exceeds 0.891 in magnitude.</summary>
     public double CeilingDb { get; set; } = -1.0;

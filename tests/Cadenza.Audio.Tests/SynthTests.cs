@@ -276,6 +276,14 @@ public sealed class SynthTests
     }
 
     [Fact]
+    public void ChannelTenIsTheDrumKitEvenWithoutIsDrum()
+    {
+        var asFlag = BuiltInSynth.Render(OneNote(0, 42, 0, 0.1, 110, drum: true), Dry());
+        var byChannel = BuiltInSynth.Render(OneNote(0, 42, 0, 0.1, 110, drum: false, channel: 9), Dry());
+        Assert.Equal(asFlag.Samples, byChannel.Samples);
+    }
+
+    [Fact]
     public void EveryDrumKeyAndEveryProgramRenders()
     {
         var s = new Score(Tpq);
