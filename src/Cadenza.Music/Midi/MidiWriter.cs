@@ -65,7 +65,11 @@ internal static class MidiWriter
             throw new ArgumentException($"TicksPerQuarter {score.TicksPerQuarter} cannot be written (1..32767)", nameof(score));
 
         var chunks = new List<ByteBuffer> { Conductor(score) };
-        for (int i = 0; i < score.Tracks.Count; i++) chunks.Add(TrackChunk(score.Tracks[i], i));
+        for (int i = 0; i < score.Tracks.Count; i++)
+        {
+            var lanes = Lanes(score.Tracks[i].Notes);
+            for (int lane = 0; lane < lanes.Count; lane++) chunks.Add(TrackChunk(score.Tracks[i], i, lanes[lane], withControls: lane == 0));
+        }
         if (chunks.Count > 0xFFFF) throw new ArgumentException($"too many tracks ({score.Tracks.Count}) for one MIDI file", nameof(score));
 
         var file = new ByteBuffer();
@@ -143,7 +147,41 @@ internal static class MidiWriter
         return Encode(evs);
     }
 
-    private static ByteBuffer TrackChunk(Track track, int index)
+    /// <summary>
+    /// Splits a track's notes into lanes that a first-in first-out reader pairs exactly: within a lane, a
+    /// note never ends before an earlier-starting note of the same pitch that is still sounding (nested
+    /// same-pitch notes, common when parts with one program are merged, would otherwise swap their ends).
+    /// Almost every track needs one lane; each extra lane is written as an extra track chunk with the same
+    /// name, port, channel and program.
+    /// </summary>
+    internal static List<List<Note>> Lanes(List<Note> trackNotes)
+    {
+        var notes = trackNotes.ToList();
+        Score.StableSort(notes, (a, b) => a.Onset != b.Onset ? a.Onset.CompareTo(b.Onset) : a.Duration.CompareTo(b.Duration));
+        var lanes = new List<List<Note>> { new() };
+        var lastEnd = new List<long[]> { NewEnds() };
+        foreach (var n in notes)
+        {
+            int lane = 0;
+            if ((uint)n.Pitch < 128)
+            {
+                while (lane < lanes.Count && n.End < lastEnd[lane][n.Pitch]) lane++;
+                if (lane == lanes.Count) { lanes.Add(new()); lastEnd.Add(NewEnds()); }
+                lastEnd[lane][n.Pitch] = Math.Max(lastEnd[lane][n.Pitch], n.End);
+            }
+            lanes[lane].Add(n);
+        }
+        return lanes;
+
+        static long[] NewEnds()
+        {
+            var a = new long[128];
+            Array.Fill(a, long.MinValue);
+            return a;
+        }
+    }
+
+    private static ByteBuffer TrackChunk(Track track, int index, List<Note> laneNotes, bool withControls)
     {
         string where = $"track {index}";
         if (track.Channel < 0 || track.Channel > 15) throw new ArgumentException($"{where}: channel {track.Channel} is not 0..15");
@@ -157,14 +195,14 @@ internal static class MidiWriter
         if (track.Port != 0)
             evs.Add(new Ev(0, ClassMeta, 1, seq++, Meta(0x21, [(byte)track.Port]), true));
         evs.Add(new Ev(0, ClassProgram, 0, seq++, [(byte)(0xC0 | ch), (byte)track.Program], false));
-        foreach (var cc in track.Controls)
+        foreach (var cc in withControls ? track.Controls : [])
         {
             CheckTick(cc.Tick, $"{where}: controller");
             if (cc.Controller is < 0 or > 127 || cc.Value is < 0 or > 127)
                 throw new ArgumentException($"{where}: controller {cc.Controller} value {cc.Value} out of range 0..127");
             evs.Add(new Ev(cc.Tick, ClassControl, 0, seq++, [(byte)(0xB0 | ch), (byte)cc.Controller, (byte)cc.Value], false));
         }
-        foreach (var pb in track.PitchBends)
+        foreach (var pb in withControls ? track.PitchBends : [])
         {
             CheckTick(pb.Tick, $"{where}: pitch bend");
             if (pb.Value < -8192 || pb.Value > 8191) throw new ArgumentException($"{where}: pitch bend {pb.Value} out of range -8192..8191");
@@ -173,9 +211,7 @@ internal static class MidiWriter
         }
         // Notes in onset order, shorter first at one onset, so that a first-in first-out reader pairs each
         // note-off with the note it belongs to (exact whenever same-pitch notes are not nested).
-        var notes = track.Notes.ToList();
-        Score.StableSort(notes, (a, b) => a.Onset != b.Onset ? a.Onset.CompareTo(b.Onset) : a.Duration.CompareTo(b.Duration));
-        foreach (var n in notes)
+        foreach (var n in laneNotes)
         {
             CheckTick(n.Onset, $"{where}: note");
             if (n.Duration < 0) throw new ArgumentException($"{where}: note {n.Pitch} at tick {n.Onset} has negative duration {n.Duration}");
