@@ -144,7 +144,9 @@ public static unsafe class Gemm
             Alpha = alpha, Beta = beta, A = a, B = b, C = c, SplitM = m >= n,
         };
         int dim = job.SplitM ? m : n;
-        int chunk = (dim + threads - 1) / threads;
+        // two pieces per thread on big products, so a thread that the OS delays does not hold the others up
+        int pieces = dim >= 1024 ? threads * 2 : threads;
+        int chunk = (dim + pieces - 1) / pieces;
         chunk = (chunk + 15) & ~15;
         job.Chunk = chunk;
         WorkPool.Run(ref job, (dim + chunk - 1) / chunk);
