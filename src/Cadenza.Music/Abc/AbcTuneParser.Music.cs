@@ -217,10 +217,8 @@ internal sealed partial class AbcTuneParser
     private int ParseNote(string s, int i, Voice v)
     {
         int startI = i;
-        int slotDummy = 0;
         int pitch = ParsePitch(s, ref i, v, grace: false);
         if (pitch < 0) { Warn($"accidental without a note at '{s[startI..Math.Min(s.Length, startI + 5)]}' skipped"); return Math.Max(i, startI + 1); }
-        _ = slotDummy;
         int slot = SlotOf(s, startI);
         var len = ParseLength(s, ref i);
         var part = new NotePart { Pitch = pitch, Length = v.Unit * len };

@@ -16,6 +16,8 @@ internal sealed partial class AbcTuneParser
             return;
         }
         long noteBudget = _opt.MaxNotesPerTune;
+        var playedByVoice = voices.Select(v => Unroll(ApplyPartOrder(v.Items))).ToList();
+        var pickupShift = PickupShift(playedByVoice[0]);
         for (int vi = 0; vi < voices.Count; vi++)
         {
             var v = voices[vi];
@@ -26,9 +28,7 @@ internal sealed partial class AbcTuneParser
                 Channel = Math.Min(channel, 15),
             };
             _score.Tracks.Add(track);
-            var items = ApplyPartOrder(v.Items);
-            var played = Unroll(items);
-            Emit(played, vi, track, ref noteBudget);
+            Emit(playedByVoice[vi], vi, track, pickupShift, ref noteBudget);
             track.Normalize();
         }
         _score.Normalize();
@@ -206,10 +206,44 @@ internal sealed partial class AbcTuneParser
         return Math.Min(passes, 100);
     }
 
-    /// <summary>Turns the played items into timed notes, ties, maps, lyrics, chord symbols and grace notes.</summary>
-    private void Emit(List<Item> played, int trackIndex, Track track, ref long noteBudget)
+    /// <summary>
+    /// An incomplete first bar (an anacrusis or pickup, like <c>A|</c> before a 6/8 tune) is placed at the end of a
+    /// whole first bar, so that the score's bars fall where the ABC bar lines are: returns the time to shift by (bar length
+    /// minus pickup length), or zero when the music before the first bar line that more music follows is a whole bar (or
+    /// longer), the meter is free, or there is no such bar line.
+    /// </summary>
+    private static Rational PickupShift(List<Item> played)
     {
         var t = Rational.Zero;
+        Meter meter = Meter.Absent;
+        for (int i = 0; i < played.Count; i++)
+        {
+            var it = played[i];
+            switch (it.Kind)
+            {
+                case ItemKind.Meter:
+                    if (t.IsZero) meter = it.Meter;
+                    break;
+                case ItemKind.Note or ItemKind.Rest:
+                    t += it.Length;
+                    break;
+                case ItemKind.Bar or ItemKind.SectionBar or ItemKind.RepeatStart or ItemKind.RepeatEnd or ItemKind.Ending:
+                    if (!t.IsPositive) break;
+                    bool more = false;
+                    for (int j = i + 1; j < played.Count && !more; j++) more = played[j].Kind is ItemKind.Note or ItemKind.Rest;
+                    if (!more || meter.IsFree) return Rational.Zero;
+                    var bar = meter.BarLength;
+                    return t < bar ? bar - t : Rational.Zero;
+            }
+        }
+        return Rational.Zero;
+    }
+
+    /// <summary>Turns the played items into timed notes, ties, maps, lyrics, chord symbols and grace notes.</summary>
+    private void Emit(List<Item> played, int trackIndex, Track track, Rational start, ref long noteBudget)
+    {
+        var t = start;
+        bool timed = false;
         var openTies = new Dictionary<int, int>();
         var notes = track.Notes;
         long graceLen = _ticksPerWhole / 32;
@@ -220,6 +254,7 @@ internal sealed partial class AbcTuneParser
             {
                 case ItemKind.Note:
                 {
+                    timed = true;
                     long onset = t.ToTicks(_ticksPerWhole);
                     var newOpen = new Dictionary<int, int>();
                     foreach (var p in it.Parts!)
@@ -252,6 +287,7 @@ internal sealed partial class AbcTuneParser
                     break;
                 }
                 case ItemKind.Rest:
+                    timed = true;
                     if (openTies.Count > 0)
                     {
                         Warn("tie followed by a rest; the tied note keeps its length");
@@ -261,7 +297,7 @@ internal sealed partial class AbcTuneParser
                     break;
                 case ItemKind.Key when trackIndex == 0:
                 {
-                    var ks = it.Key!.ToSignature(t.ToTicks(_ticksPerWhole));
+                    var ks = it.Key!.ToSignature(timed ? t.ToTicks(_ticksPerWhole) : 0);
                     var list = _score.KeySignatures;
                     if (list.Count > 0 && list[^1].Tick == ks.Tick) list[^1] = ks;
                     else if (list.Count == 0 || list[^1] with { Tick = ks.Tick } != ks) list.Add(ks);
@@ -270,7 +306,7 @@ internal sealed partial class AbcTuneParser
                 case ItemKind.Meter when trackIndex == 0:
                 {
                     if (it.Meter.IsFree) break;
-                    var ts = new TimeSignature(t.ToTicks(_ticksPerWhole), it.Meter.Num, it.Meter.Den);
+                    var ts = new TimeSignature(timed ? t.ToTicks(_ticksPerWhole) : 0, it.Meter.Num, it.Meter.Den);
                     var list = _score.TimeSignatures;
                     if (list.Count > 0 && list[^1].Tick == ts.Tick) list[^1] = ts;
                     else if (list.Count == 0 || list[^1] with { Tick = ts.Tick } != ts) list.Add(ts);
@@ -278,7 +314,7 @@ internal sealed partial class AbcTuneParser
                 }
                 case ItemKind.Tempo:
                 {
-                    var tc = TempoChange.FromBpm(t.ToTicks(_ticksPerWhole), it.Bpm);
+                    var tc = TempoChange.FromBpm(timed ? t.ToTicks(_ticksPerWhole) : 0, it.Bpm);
                     var list = _score.Tempos;
                     if (list.Count > 0 && list[^1].Tick == tc.Tick) list[^1] = tc;
                     else if (list.Count == 0 || list[^1].MicrosecondsPerQuarter != tc.MicrosecondsPerQuarter) list.Add(tc);

@@ -313,7 +313,7 @@ internal sealed partial class AbcTuneParser
         return null;
     }
 
-    /// <summary>Q: value to quarter notes per minute. "1/4=120", "3/8=40", "1/4 1/4=60" (sum of beats), "C=120" and the
+    /// <summary>Q: value to quarter notes per minute. "1/4=120", "3/8=40", "1/4 1/4=60" (sum of beats), "C=120", "C2=120" and the
     /// deprecated bare "120" (both in unit note lengths, as ABC 1.6 defined them); quoted text is ignored.</summary>
     private double? ParseTempo(string value)
     {
@@ -333,7 +333,15 @@ internal sealed partial class AbcTuneParser
             beat = Rational.Zero;
             foreach (var part in lhs.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
             {
-                if (part is "C" or "c" or "L") { beat += _current?.Unit ?? _tuneUnit ?? new Rational(1, 8); continue; }
+                if (part.Length > 0 && part[0] is 'C' or 'c' or 'L')
+                {
+                    // ABC 1.6 form: C (or C2, C3/2) is a number of unit notes
+                    var unit = _current?.Unit ?? _tuneUnit ?? new Rational(1, 8);
+                    var mult = part.Length == 1 ? Rational.One : ParseFraction(part[1..]);
+                    if (mult is null) return null;
+                    beat += unit * mult.Value;
+                    continue;
+                }
                 var f = ParseFraction(part);
                 if (f is null) return null;
                 beat += f.Value;

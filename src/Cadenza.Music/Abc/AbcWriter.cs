@@ -180,8 +180,15 @@ public static class AbcWriter
             foreach (var n in notes) { bounds.Add(n.Onset); bounds.Add(n.End); }
             var pieces = BuildPieces(notes, bounds.ToList());
 
+            // a rest that opens a first bar which has notes, with more bars after it, is written as a pickup (anacrusis):
+            // readers place an incomplete first bar at the end of a whole one, which gives back the same ticks
+            int firstPiece = 0;
+            if (pieces.Count > 1 && pieces[0].P.Length == 0 && pieces[0].S == 0 && bars.Count > 1 && !changes.ContainsKey(pieces[0].E)
+                && pieces.Any(x => x.S >= bars[1] && x.P.Length > 0) && pieces.Any(x => x.S < bars[1] && x.P.Length > 0)
+                && !chordSyms.ContainsKey(0))
+                firstPiece = 1;
             int barsOnLine = 0;
-            for (int i = 0; i < pieces.Count; i++)
+            for (int i = firstPiece; i < pieces.Count; i++)
             {
                 var p = pieces[i];
                 if (p.S > 0 && barSet.Contains(p.S))
