@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Cadenza.Music.Abc;
 
-internal enum ItemKind { Note, Rest, Bar, SectionBar, RepeatStart, RepeatEnd, Ending, Part, Key, Meter, Tempo, ChordSymbol }
+internal enum ItemKind { Note, Rest, Bar, SectionBar, RepeatStart, RepeatEnd, Ending, Part, Key, Meter, Tempo, ChordSymbol, Overlay }
 
 internal sealed class NotePart
 {

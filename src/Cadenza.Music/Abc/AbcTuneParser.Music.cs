@@ -108,12 +108,14 @@ internal sealed partial class AbcTuneParser
                     break;
                 }
                 case '&':
-                {
-                    Warn("voice overlay (&) not supported; the overlaid notes up to the next bar line are skipped");
-                    int bar = s.IndexOf('|', i);
-                    i = bar < 0 ? s.Length : bar;
+                    // voice overlay: the notes up to the next bar line sound from the start of this bar, in the same track
+                    EnsureMusicStart(v);
+                    v.Items.Add(new Item(ItemKind.Overlay, _lineNo));
+                    v.LastTimed = null;
+                    v.PendingBroken = null;
+                    v.TupletLeft = 0;
+                    i++;
                     break;
-                }
                 default:
                     if (char.IsAsciiLetter(c) && _userSymbols.Contains(c)) { i++; break; }
                     if (c is (>= 'h' and <= 'w') or (>= 'H' and <= 'W'))

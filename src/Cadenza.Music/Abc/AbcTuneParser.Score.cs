@@ -227,6 +227,8 @@ internal sealed partial class AbcTuneParser
                 case ItemKind.Note or ItemKind.Rest:
                     t += it.Length;
                     break;
+                case ItemKind.Overlay:
+                    return Rational.Zero;
                 case ItemKind.Bar or ItemKind.SectionBar or ItemKind.RepeatStart or ItemKind.RepeatEnd or ItemKind.Ending:
                     if (!t.IsPositive) break;
                     bool more = false;
@@ -244,6 +246,9 @@ internal sealed partial class AbcTuneParser
     {
         var t = start;
         bool timed = false;
+        // voice overlay (&): notes after it restart at the bar's start; the next bar line returns to where the bar ended
+        var barStart = start;
+        Rational? overlayEnd = null;
         var openTies = new Dictionary<int, int>();
         var notes = track.Notes;
         long graceLen = _ticksPerWhole / 32;
@@ -286,6 +291,19 @@ internal sealed partial class AbcTuneParser
                     t += it.Length;
                     break;
                 }
+                case ItemKind.Overlay:
+                    overlayEnd = overlayEnd is Rational oe && oe > t ? oe : t;
+                    t = barStart;
+                    openTies.Clear();
+                    break;
+                case ItemKind.Bar or ItemKind.SectionBar:
+                    if (overlayEnd is Rational end0)
+                    {
+                        t = end0;
+                        overlayEnd = null;
+                    }
+                    barStart = t;
+                    break;
                 case ItemKind.Rest:
                     timed = true;
                     if (openTies.Count > 0)

@@ -213,4 +213,13 @@ public class AbcSyntaxTests
         // a short tune that ends inside its first bar is not a pickup
         Assert.Equal(0, Tune("M:4/4\nL:1/4\nK:C", "CDE |]").Score.Tracks[0].Notes[0].Onset);
     }
+
+    [Fact]
+    public void VoiceOverlaySoundsFromTheStartOfTheBar()
+    {
+        var t = Tune("M:4/4\nL:1/4\nK:C", "C D E F & G4 | A4 |]");
+        var n = t.Score.Tracks[0].Notes.Select(x => (x.Onset, x.Duration, x.Pitch)).ToList();
+        long q = Whole / 4;
+        Assert.Equal(new[] { (0L, q, 60), (0L, 4 * q, 67), (q, q, 62), (2 * q, q, 64), (3 * q, q, 65), (4 * q, 4 * q, 69) }, n);
+    }
 }
