@@ -14,6 +14,8 @@ public static class Program
 
     private static readonly (string Name, string Summary, Func<string[], int> Run, string Help)[] Verbs =
     [
+        ("generate", "compose a new piece with a model and write MIDI (and WAV)", GenerateCommand.Run, GenerateCommand.Help),
+        ("render", "render a MIDI file to WAV with the built-in synthesizer", RenderCommand.Run, RenderCommand.Help),
         ("info", "show what a music file holds (tracks, notes, tempo, repairs)", InfoCommand.Run, InfoCommand.Help),
         ("tokenize", "turn MIDI files into REMI+ tokens (text or ids)", TokenizeCommand.Run, TokenizeCommand.Help),
         ("detokenize", "turn a token file back into a MIDI file", DetokenizeCommand.Run, DetokenizeCommand.Help),

@@ -380,3 +380,113 @@ public class TrainEvalCliTests
         Assert.Contains("nope", r.Err);
     }
 }
+
+[Collection("console")]
+public class GenerateRenderCliTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+    private string ModelDir => _dir["model"];
+
+    public GenerateRenderCliTests()
+    {
+        var tok = new Cadenza.Tokens.RemiTokenizer();
+        var model = new Cadenza.Engine.GptModel(Cadenza.Engine.GptConfig.Tiny(tok.Vocabulary.Count), 1, 64);
+        model.InitializeWeights(5);
+        Cadenza.Engine.IO.Checkpoint.Save(ModelDir, model.Config, model.Layout, model.Parameters);
+        tok.Save(Path.Combine(ModelDir, "tokenizer.json"));
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void GenerateWritesMidiAndWavAndIsReproducible()
+    {
+        var r = CliRunner.Run("generate", "--model", ModelDir, "--genre", "folk", "--bars", "4", "--seed", "11", "-o", _dir["a.mid"], "--wav", _dir["a.wav"]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("tokens/s", r.Err);
+        var again = CliRunner.Run("generate", "--model", ModelDir, "--genre", "folk", "--bars", "4", "--seed", "11", "-o", _dir["b.mid"]);
+        Assert.Equal(0, again.ExitCode);
+        Assert.Equal(File.ReadAllBytes(_dir["a.mid"]), File.ReadAllBytes(_dir["b.mid"]));
+        var score = MidiFile.Read(_dir["a.mid"]).Score;
+        var wav = Cadenza.Audio.WavReader.Read(_dir["a.wav"]);
+        Assert.Equal(44100, wav.SampleRate);
+        Assert.Equal(2, wav.Channels);
+        Assert.InRange(wav.DurationSeconds, score.DurationSeconds, score.DurationSeconds + 3.0);
+        Assert.True(wav.Peak() <= 1.0f);
+    }
+
+    [Fact]
+    public void GenerateCountWritesNumberedFiles()
+    {
+        var r = CliRunner.Run("generate", "--model", ModelDir, "--bars", "2", "--seed", "3", "--count", "3", "-o", _dir["out/p.mid"]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.True(File.Exists(_dir["out/p-1.mid"]) && File.Exists(_dir["out/p-2.mid"]) && File.Exists(_dir["out/p-3.mid"]));
+    }
+
+    [Fact]
+    public void GenerateKeepsThePrimer()
+    {
+        var s = new Score(480);
+        var t = new Track { Program = 24 };
+        for (int i = 0; i < 16; i++) t.Notes.Add(new Note(i * 240, 200, 64 + i % 5, 88));
+        s.Tracks.Add(t);
+        MidiFile.Write(s, _dir["primer.mid"]);
+        var r = CliRunner.Run("generate", "--model", ModelDir, "--primer", _dir["primer.mid"], "--primer-bars", "1", "--bars", "3", "--seed", "1", "-o", _dir["cont.mid"]);
+        Assert.Equal(0, r.ExitCode);
+        var back = MidiFile.Read(_dir["cont.mid"]).Score;
+        var kept = back.Tracks.Where(x => x.Program == 24).SelectMany(x => x.Notes).Where(n => n.Onset < 1920).OrderBy(n => n.Onset).ToList();
+        Assert.Equal(t.Notes.Where(n => n.Onset < 1920).ToList(), kept);
+    }
+
+    [Theory]
+    [InlineData("--genre", "polka")]
+    [InlineData("--top-p", "1.5")]
+    [InlineData("--top-p", "0")]
+    [InlineData("--temperature", "-1")]
+    [InlineData("--bars", "0")]
+    [InlineData("--seed", "minus-one")]
+    public void GenerateBadArgumentsExit2AndWriteNothing(string option, string value)
+    {
+        var r = CliRunner.Run("generate", "--model", ModelDir, option, value, "-o", _dir["x.mid"], "--wav", _dir["x.wav"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.DoesNotContain("   at ", r.Err);
+        Assert.False(File.Exists(_dir["x.mid"]));
+        Assert.False(File.Exists(_dir["x.wav"]));
+    }
+
+    [Fact]
+    public void GenerateWithAMissingModelFolderExits2()
+    {
+        var r = CliRunner.Run("generate", "--model", _dir["nope"], "-o", _dir["x.mid"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("nope", r.Err);
+        Assert.False(File.Exists(_dir["x.mid"]));
+    }
+
+    [Fact]
+    public void GenerateToAnUnwritablePathExits2()
+    {
+        File.WriteAllText(_dir["file"], "x");
+        var r = CliRunner.Run("generate", "--model", ModelDir, "-o", _dir["file/x.mid"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("cannot write", r.Err);
+        var w = CliRunner.Run("generate", "--model", ModelDir, "-o", _dir["ok.mid"], "--wav", _dir["file/x.wav"]);
+        Assert.Equal(2, w.ExitCode);
+        Assert.False(File.Exists(_dir["ok.mid"]));
+    }
+
+    [Fact]
+    public void RenderWritesAWav()
+    {
+        var s = new Score(480);
+        s.Tracks.Add(new Track { Program = 0, Notes = { new Note(0, 960, 60, 100), new Note(480, 960, 64, 100) } });
+        MidiFile.Write(s, _dir["in.mid"]);
+        var r = CliRunner.Run("render", _dir["in.mid"], "-o", _dir["in.wav"]);
+        Assert.Equal(0, r.ExitCode);
+        var wav = Cadenza.Audio.WavReader.Read(_dir["in.wav"]);
+        Assert.True(wav.DurationSeconds >= 1.5);
+        Assert.True(wav.Peak() > 0.01f);
+        var bad = CliRunner.Run("render", _dir["nothing.mid"], "-o", _dir["n.wav"]);
+        Assert.Equal(2, bad.ExitCode);
+    }
+}

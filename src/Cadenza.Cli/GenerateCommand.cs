@@ -1,0 +1,128 @@
+using System.Globalization;
+using Cadenza.Audio;
+using Cadenza.Engine.Sampling;
+using Cadenza.Generation;
+using Cadenza.Music;
+using Cadenza.Music.Midi;
+
+namespace Cadenza.Cli;
+
+/// <summary><c>cadenza generate</c>: new music from a model.</summary>
+public static class GenerateCommand
+{
+    /// <summary>Help text.</summary>
+    public const string Help = """
+        usage: cadenza generate -o <out.mid> [--wav <out.wav>] [--model <dir>] [--genre <g>]
+                                [--primer <in.mid> [--primer-bars N]] [--bars N | --tokens N]
+                                [--temperature T] [--top-k K] [--top-p P] [--seed S] [--count C]
+
+        Samples a new piece from a model and writes it as MIDI (and WAV with --wav, rendered by the
+        built-in synthesizer). Sampling is grammar-safe, so the output always decodes.
+
+          --model <dir>        model folder (default: the embedded models/default)
+          --genre <g>          folk, classical, pop, jazz or rock (the model's genre tokens)
+          --primer <in.mid>    continue this piece; its first --primer-bars bars (default 4, 0 = all)
+                               are kept exactly
+          --bars <n>           length of the piece in bars, primer included (default 16)
+          --tokens <n>         stop after n sampled tokens instead (or at the model's end token)
+          --temperature <t>    0 = always the most likely token; higher = more adventurous (default 1.0)
+          --top-k <k>          sample among the k most likely tokens (default 0 = all)
+          --top-p <p>          sample among the most likely tokens covering p of the probability (default 0.95)
+          --seed <s>           same seed, same music (default: random, and printed)
+          --count <c>          write c pieces, numbered out-1.mid, out-2.mid, ... (seeds s, s+1, ...)
+
+        exit codes: 0 ok, 2 usage error or unusable model (nothing is written)
+        """;
+
+    /// <summary>Runs the verb.</summary>
+    public static int Run(string[] args)
+    {
+        var a = CliArgs.Parse("generate", args, [],
+            ["output", "wav", "model", "genre", "primer", "primer-bars", "bars", "tokens", "temperature", "top-k", "top-p", "seed", "count"],
+            new Dictionary<string, string> { ["o"] = "output" });
+        if (a.Positionals.Count > 0) throw new UsageException($"generate: unexpected argument '{a.Positionals[0]}' (see 'cadenza generate --help')");
+        string output = a.Get("output") ?? throw new UsageException("generate: -o <out.mid> is required");
+        string? wav = a.Get("wav");
+        if (a.Has("bars") && a.Has("tokens")) throw new UsageException("generate: give --bars or --tokens, not both");
+        int count = a.GetInt("count", 1, 1, 1000);
+        ulong seed;
+        if (a.Get("seed") is { } seedText)
+        {
+            if (!ulong.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out seed))
+                throw new UsageException($"--seed must be a whole number from 0 to {ulong.MaxValue}, got '{seedText}'");
+        }
+        else seed = (ulong)Random.Shared.NextInt64(0, 1_000_000);
+        var sampling = new SamplerOptions
+        {
+            Temperature = (float)a.GetDouble("temperature", 1.0),
+            TopK = a.GetInt("top-k", 0, 0),
+            TopP = (float)a.GetDouble("top-p", 0.95),
+            Seed = seed,
+        };
+        try { sampling.Validate(); }
+        catch (ArgumentException e) { throw new UsageException("generate: " + e.Message.Split(" (Parameter")[0]); }
+        int? bars = a.Has("tokens") ? null : a.GetInt("bars", 16, 1, 4096);
+        int maxTokens = a.Has("tokens") ? a.GetInt("tokens", 1024, 1, 1_000_000) : Math.Max(1024, (bars ?? 16) * 400);
+        Score? primer = null;
+        string? primerPath = a.Get("primer");
+        if (primerPath != null)
+        {
+            if (!File.Exists(primerPath)) throw new UsageException($"{primerPath}: primer file not found");
+            primer = MidiFile.Read(primerPath).Score;
+        }
+        else if (a.Has("primer-bars")) throw new UsageException("generate: --primer-bars needs --primer");
+        var options = new GenerationOptions
+        {
+            Genre = a.Get("genre"),
+            Primer = primer,
+            PrimerBars = a.GetInt("primer-bars", 4, 0, 4096),
+            Bars = bars,
+            MaxTokens = maxTokens,
+            Sampling = sampling,
+        };
+        var outputs = Enumerable.Range(1, count).Select(i => (Mid: OutputFiles.Numbered(output, i, count), Wav: wav == null ? null : OutputFiles.Numbered(wav, i, count))).ToList();
+        foreach (var (mid, w) in outputs)
+        {
+            OutputFiles.CheckWritable(mid, "MIDI file");
+            if (w != null) OutputFiles.CheckWritable(w, "WAV file");
+        }
+
+        var modelDir = ModelLocator.Resolve(a.Get("model"));
+        var generator = Generator.Load(modelDir);
+        if (options.Genre != null && !generator.Genres.Contains(options.Genre.ToLowerInvariant()))
+            throw new UsageException($"unknown genre '{options.Genre}' (this model knows: {string.Join(", ", generator.Genres)})");
+        try { options.Validate(); }
+        catch (ArgumentException e) { throw new UsageException("generate: " + e.Message); }
+        Console.Error.WriteLine($"generate: model {modelDir} ({generator.Config.NLayer} layers, {generator.Config.NEmbd} wide, context {generator.Config.BlockSize}), " +
+                                $"genre {options.Genre ?? "(none)"}, seed {seed}, temperature {sampling.Temperature}, top-k {sampling.TopK}, top-p {sampling.TopP}");
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            var (mid, w) = outputs[i];
+            var result = generator.Generate(options with { Sampling = sampling with { Seed = seed + (ulong)i } });
+            var score = result.Score;
+            AudioBuffer? audio = w == null ? null : BuiltInSynth.Render(score);
+            var written = new List<string>();
+            try
+            {
+                MidiFile.Write(score, mid);
+                written.Add(mid);
+                if (w != null)
+                {
+                    WavWriter.Write(w, audio!);
+                    written.Add(w);
+                }
+            }
+            catch
+            {
+                foreach (var f in written) File.Delete(f);
+                throw;
+            }
+            int barCount = result.Tokens.Count(t => t == generator.Tokenizer.Vocabulary["Bar_None"]);
+            Console.Error.WriteLine($"  {mid}{(w != null ? " + " + w : "")}: seed {seed + (ulong)i}, {barCount} bars, {score.NoteCount} notes in {score.Tracks.Count} part(s), " +
+                                    $"{score.DurationSeconds:F1} s; {result.GeneratedTokens} tokens at {result.TokensPerSecond:N0} tokens/s" +
+                                    $"{(result.StoppedAtEos ? ", ended by the model" : "")}{(result.SlidingWindows > 0 ? $", context slid {result.SlidingWindows}x" : "")}, " +
+                                    $"{result.Repairs} repairs");
+        }
+        return Program.Ok;
+    }
+}
