@@ -20,15 +20,20 @@ internal static class Limiter
         if (!any) return 1f;
 
         int la = Math.Max(1, (int)(lookAheadSeconds * sampleRate));
+        int span = la + 1;
         float rc = (float)(1 - Math.Exp(-1.0 / (releaseSeconds * sampleRate)));
 
-        // Monotonic deque (ring) of frame indices over [n, n+la], values increasing from head to tail.
+        // Monotonic deque (ring of capacity la+2) of frame indices over [n, n+la], values increasing from head to tail.
         int cap = la + 2;
         var dqIndex = new int[cap];
         var dqValue = new float[cap];
-        int head = 0, count = 0, next = 0;
-        // Ring of the last la+1 values of R for the moving average.
-        var ring = new float[la + 1];
+        int head = 0, tail = 0, count = 0, next = 0;
+        // need[] of the frames in the look-ahead window, by frame % span (written when the frame enters the window).
+        var needRing = new float[span];
+        int needAt = 0;      // slot of frame `next`
+        int nowAt = 0;       // slot of frame n
+        // The last la+1 values of R for the moving average, by frame % span.
+        var ring = new float[span];
         double sum = 0;
         float r = 1f, minGain = 1f;
 
@@ -38,33 +43,44 @@ internal static class Limiter
             while (next <= last)
             {
                 float g = Need(io, next, channels, ceiling);
-                while (count > 0 && dqValue[(head + count - 1) % cap] >= g) count--;
-                int at = (head + count) % cap;
-                dqIndex[at] = next; dqValue[at] = g; count++;
+                needRing[needAt] = g;
+                if (++needAt == span) needAt = 0;
+                while (count > 0)
+                {
+                    int back = tail == 0 ? cap - 1 : tail - 1;
+                    if (dqValue[back] < g) break;
+                    tail = back; count--;
+                }
+                dqIndex[tail] = next; dqValue[tail] = g;
+                if (++tail == cap) tail = 0;
+                count++;
                 next++;
             }
-            while (dqIndex[head] < n) { head = (head + 1) % cap; count--; }
+            while (dqIndex[head] < n) { if (++head == cap) head = 0; count--; }
             float a = dqValue[head];
 
             if (n == 0)
             {
                 r = a;
-                for (int k = 0; k <= la; k++) ring[k] = r; // R before frame 0 counts as R[0]
-                sum = r * (double)(la + 1);
+                Array.Fill(ring, r); // R before frame 0 counts as R[0]
+                sum = r * (double)span;
             }
             else
             {
                 r = Math.Min(a, r + (1 - r) * rc);
-                int slot = n % (la + 1);
-                sum += r - ring[slot];
-                ring[slot] = r;
+                sum += r - ring[nowAt];
+                ring[nowAt] = r;
             }
-            float gain = (float)(sum / (la + 1));
-            float need = Need(io, n, channels, ceiling);
+            float gain = (float)(sum / span);
+            float need = needRing[nowAt];
+            if (++nowAt == span) nowAt = 0;
             if (gain > need) gain = need;   // guards float rounding of the running sum
             if (gain < minGain) minGain = gain;
-            int i = n * channels;
-            for (int c = 0; c < channels; c++, i++) io[i] = Math.Clamp(io[i] * gain, -ceiling, ceiling);
+            if (gain < 1f)
+            {
+                int i = n * channels;
+                for (int c = 0; c < channels; c++, i++) io[i] = Math.Clamp(io[i] * gain, -ceiling, ceiling);
+            }
         }
         return minGain;
     }

@@ -201,7 +201,7 @@ internal sealed class Voice
 
     /// <summary>
     /// Adds <paramref name="frames"/> frames of this voice into interleaved stereo <paramref name="mix"/> starting at frame
-    /// <paramref name="offset"/>. Returns false (and deactivates the voice) once it has decayed to silence.
+    /// <paramref name="offset"/>; the voice deactivates itself (<see cref="Active"/> false) once it has decayed to silence.
     /// </summary>
     public void Render(float[] mix, int offset, int frames, ChannelState ch, float[] scratch, float[] scratch2, float masterGain)
     {
