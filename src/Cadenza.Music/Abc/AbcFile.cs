@@ -18,6 +18,7 @@ public static class AbcFile
     /// <param name="options">Reading options, or null for the defaults.</param>
     /// <returns>The tunes, per-tune errors and warnings; the source name is the file name.</returns>
     /// <exception cref="IOException">When the file cannot be read (including <see cref="FileNotFoundException"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When an option is out of range (see <see cref="Parse(string, string, AbcReadOptions?)"/>).</exception>
     public static AbcParseResult Read(string path, AbcReadOptions? options = null)
     {
         var bytes = File.ReadAllBytes(path);
@@ -31,6 +32,7 @@ public static class AbcFile
     /// <param name="sourceName">Name used in messages.</param>
     /// <param name="options">Reading options, or null for the defaults.</param>
     /// <returns>The tunes, per-tune errors and warnings.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">When an option is out of range (see <see cref="Parse(string, string, AbcReadOptions?)"/>).</exception>
     public static AbcParseResult Parse(ReadOnlySpan<byte> data, string sourceName, AbcReadOptions? options = null)
     {
         string text = Decode(data, out string? warning);
@@ -86,11 +88,15 @@ public static class AbcFile
     /// <returns>The tunes read, one <see cref="MusicFormatException"/> per tune that could not be read, and file-level warnings.
     /// This method does not throw for bad input.</returns>
     /// <exception cref="ArgumentNullException">When <paramref name="text"/> or <paramref name="sourceName"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When the options' time base is not positive, the velocity is outside
+    /// 1..127 or the note limit is not positive.</exception>
     public static AbcParseResult Parse(string text, string sourceName, AbcReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(sourceName);
         options ??= new AbcReadOptions();
+        if (options.TicksPerQuarter <= 0 || options.Velocity is < 1 or > 127 || options.MaxNotesPerTune <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), "TicksPerQuarter and MaxNotesPerTune must be positive, Velocity 1..127");
         var result = new AbcParseResult(sourceName);
         var lines = SplitLines(text);
 
