@@ -9,7 +9,7 @@ namespace Cadenza.Audio;
 /// audio with nothing installed. Each GM family has its own timbre built from band-limited oscillators (PolyBLEP saw and
 /// square, additive wavetables, two-operator FM, Karplus-Strong plucked strings, noise), state-variable filters and
 /// ADSR envelopes; drum tracks use a synthesized kit mapped by GM key. Velocity sets loudness and brightness;
-/// controllers 7 (volume), 10 (pan), 11 (expression), 64 (sustain pedal), 120/121/123, RPN 0 (bend range) and pitch bend
+/// controllers 7 (volume), 10 (pan), 11 (expression), 64 (sustain pedal), 91 (reverb send), 120/121/123, RPN 0 (bend range) and pitch bend
 /// (±2 semitones by default) are honoured; a small FDN reverb adds room; a look-ahead limiter keeps every peak at or below
 /// <see cref="SynthOptions.CeilingDb"/> (-1 dBFS by default), so the output never clips.
 /// </summary>
@@ -71,8 +71,8 @@ public static class BuiltInSynth
         var engine0 = new SynthEngine(events[0], channels, perGroup, sr, (float)o.MasterGain);
         var engine1 = new SynthEngine(events[1], channels, perGroup, sr, (float)o.MasterGain);
         // Double-buffered chunk mixes: while chunk k renders (group 0 here, group 1 on the worker), chunk k-1 is mixed and reverberated.
-        var mix0 = new[] { new float[ChunkFrames * 2], new float[ChunkFrames * 2] };
-        var mix1 = new[] { new float[ChunkFrames * 2], new float[ChunkFrames * 2] };
+        var mix0 = new[] { new float[ChunkFrames * 3], new float[ChunkFrames * 3] };
+        var mix1 = new[] { new float[ChunkFrames * 3], new float[ChunkFrames * 3] };
         var post = new PostMix(output, new Reverb(sr), (float)o.ReverbWet, sr);
         using var worker = o.Parallel && Environment.ProcessorCount > 1 && totalFrames > ChunkFrames ? new GroupWorker(engine1) : null;
 
@@ -103,25 +103,32 @@ public static class BuiltInSynth
         return new AudioBuffer(sr, 2, output);
     }
 
-    /// <summary>Sums the two groups' chunk mixes into the output, removes DC (one-pole high-pass at 5 Hz) and adds reverb.</summary>
+    /// <summary>
+    /// Sums the two groups' chunk mixes (left, right, send per frame) into the output, removes DC (one-pole high-pass
+    /// at 5 Hz, on the send too) and adds the reverb of the summed sends.
+    /// </summary>
     private sealed class PostMix(float[] output, Reverb reverb, float wet, int sampleRate)
     {
         private readonly float _dcR = (float)(1 - 2 * Math.PI * 5.0 / sampleRate);
-        private float _yl, _xl, _yr, _xr;
+        private readonly float[] _send = new float[ChunkFrames];
+        private float _yl, _xl, _yr, _xr, _ys, _xs;
 
         public void Finish(long start, int frames, float[] a, float[] b)
         {
             var dst = output.AsSpan((int)(start * 2), frames * 2);
-            float r = _dcR, yl = _yl, xl = _xl, yr = _yr, xr = _xr;
-            for (int i = 0; i < dst.Length; i += 2)
+            var send = _send;
+            float r = _dcR, yl = _yl, xl = _xl, yr = _yr, xr = _xr, ys = _ys, xs = _xs;
+            for (int f = 0; f < frames; f++)
             {
-                float l = a[i] + b[i], rr = a[i + 1] + b[i + 1];
+                int i = 3 * f;
+                float l = a[i] + b[i], rr = a[i + 1] + b[i + 1], s = a[i + 2] + b[i + 2];
                 yl = l - xl + r * yl; xl = l;
                 yr = rr - xr + r * yr; xr = rr;
-                dst[i] = yl; dst[i + 1] = yr;
+                ys = s - xs + r * ys; xs = s;
+                dst[2 * f] = yl; dst[2 * f + 1] = yr; send[f] = ys;
             }
-            _yl = yl; _xl = xl; _yr = yr; _xr = xr;
-            reverb.Process(dst, wet);
+            _yl = yl; _xl = xl; _yr = yr; _xr = xr; _ys = ys; _xs = xs;
+            reverb.Process(dst, send.AsSpan(0, frames), wet);
         }
     }
 

@@ -355,6 +355,25 @@ public sealed class SynthTests
     }
 
     [Fact]
+    public void ReverbSendFollowsController91()
+    {
+        static Score WithSend(int value)
+        {
+            var s = OneNote(13, 72, 0, 0.1);
+            if (value >= 0) s.Tracks[0].Controls.Add(new ControlChange(0, 91, value));
+            return s;
+        }
+        var o = new SynthOptions { ReverbWet = 0.5 };
+        double none = Rms(BuiltInSynth.Render(WithSend(0), o), 1.0, 1.5);
+        double normal = Rms(BuiltInSynth.Render(WithSend(-1), o), 1.0, 1.5);
+        double explicitDefault = Rms(BuiltInSynth.Render(WithSend(40), o), 1.0, 1.5);
+        double full = Rms(BuiltInSynth.Render(WithSend(127), o), 1.0, 1.5);
+        Assert.True(normal > 3 * none + 1e-6, $"send 0: {none}, default: {normal}");
+        Assert.Equal(normal, explicitDefault, 9);
+        Assert.True(full > 2 * normal, $"send 127: {full}, default: {normal}");
+    }
+
+    [Fact]
     public void ProgressGoesFromZeroToOne()
     {
         var seen = new List<double>();

@@ -3,7 +3,7 @@ namespace Cadenza.Audio.Dsp;
 /// <summary>
 /// A small feedback-delay-network reverb: a 12 ms predelay and two allpass diffusers, then 8 delay lines (about 25-47 ms
 /// at 44.1 kHz) mixed through a Householder matrix (x - 2/N·Σx) with a one-pole low-pass (~6 kHz) in each line.
-/// Mono in (the mean of both channels), decorrelated stereo out (even lines left, odd lines right).
+/// Mono in (the mix's reverb send), decorrelated stereo out (even lines left, odd lines right).
 /// Decay time (RT60) about <see cref="Rt60"/> seconds.
 /// </summary>
 internal sealed class Reverb
@@ -37,12 +37,12 @@ internal sealed class Reverb
         _damp = (float)(1 - Math.Exp(-2 * Math.PI * 6000.0 / sampleRate));
     }
 
-    /// <summary>Adds <paramref name="wet"/> × reverb of the dry stereo frames in <paramref name="io"/> to them, in place.</summary>
-    public void Process(Span<float> io, float wet)
+    /// <summary>Adds <paramref name="wet"/> × reverb of the mono <paramref name="send"/> (one value per frame) to the stereo frames in <paramref name="io"/>, in place.</summary>
+    public void Process(Span<float> io, ReadOnlySpan<float> send, float wet)
     {
         if (wet <= 0) return;
         var mem = _mem.AsSpan();
-        float damp = _damp, outScale = wet * 0.35f;
+        float damp = _damp, outScale = wet * 0.25f;
         const float ap = 0.6f;
         float[] pre = _pre, d0 = _d0, d1 = _d1;
         int pp = _pp, p0 = _p0, p1 = _p1;
@@ -55,7 +55,7 @@ internal sealed class Reverb
         int e4 = _start[4] + _len[4], e5 = _start[5] + _len[5], e6 = _start[6] + _len[6], e7 = _start[7] + _len[7];
         for (int f = 0; f + 1 < io.Length; f += 2)
         {
-            float input = (io[f] + io[f + 1]) * 0.5f;
+            float input = send[f >> 1];
             float x = pre[pp]; pre[pp] = input; if (++pp == pre.Length) pp = 0;
             float b = d0[p0]; float y = b - ap * x; d0[p0] = x + ap * y; if (++p0 == d0.Length) p0 = 0; x = y;
             b = d1[p1]; y = b - ap * x; d1[p1] = x + ap * y; if (++p1 == d1.Length) p1 = 0; x = y;

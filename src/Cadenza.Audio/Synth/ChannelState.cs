@@ -3,7 +3,7 @@ namespace Cadenza.Audio.Synth;
 /// <summary>Controller state of one MIDI channel (one (port, channel) pair of the score) as the render proceeds.</summary>
 internal sealed class ChannelState
 {
-    public int Volume = 100, Expression = 127, Pan = 64;
+    public int Volume = 100, Expression = 127, Pan = 64, ReverbSend = 40;
     public bool Sustain;
     public int Bend;
     public float BendSemitones = 2f;
@@ -13,13 +13,15 @@ internal sealed class ChannelState
     /// <summary>Linear gain from volume (CC7) and expression (CC11): (v/127)² · (e/127)², the General MIDI 40·log10 curve.</summary>
     public float Gain;
     public float PanL, PanR;
+    /// <summary>Reverb send from CC91 relative to the General MIDI default of 40 (40 → 1, 0 → dry, 127 → 3.2).</summary>
+    public float Send = 1f;
     public double BendRatio = 1;
 
     public ChannelState() => Update();
 
     public void Reset()
     {
-        Volume = 100; Expression = 127; Pan = 64; Sustain = false; Bend = 0; BendSemitones = 2f; RpnMsb = RpnLsb = 127;
+        Volume = 100; Expression = 127; Pan = 64; ReverbSend = 40; Sustain = false; Bend = 0; BendSemitones = 2f; RpnMsb = RpnLsb = 127;
         Update();
     }
 
@@ -33,5 +35,6 @@ internal sealed class ChannelState
         PanL = MathF.Cos(a);
         PanR = MathF.Sin(a);
         BendRatio = Math.Pow(2, Bend / 8192.0 * BendSemitones / 12.0);
+        Send = ReverbSend / 40f;
     }
 }

@@ -35,10 +35,13 @@ internal sealed class SynthEngine
         get { int n = 0; foreach (var v in _voices) if (v.Active) n++; return n; }
     }
 
-    /// <summary>Renders frames [start, start + frames) into <paramref name="mix"/> (interleaved stereo, cleared here first).</summary>
+    /// <summary>
+    /// Renders frames [start, start + frames) into <paramref name="mix"/> (cleared here first), three interleaved
+    /// channels per frame: left, right, and the mono reverb send.
+    /// </summary>
     public void Render(float[] mix, long start, int frames)
     {
-        Array.Clear(mix, 0, frames * 2);
+        Array.Clear(mix, 0, frames * 3);
         long end = start + frames, pos = start;
         var ev = _events;
         while (pos < end)
@@ -84,6 +87,7 @@ internal sealed class SynthEngine
             case 7: ch.Volume = value; break;
             case 10: ch.Pan = value; break;
             case 11: ch.Expression = value; break;
+            case 91: ch.ReverbSend = value; break;
             case 64:
                 bool down = value >= 64;
                 if (ch.Sustain && !down)

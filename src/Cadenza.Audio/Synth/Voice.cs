@@ -200,7 +200,7 @@ internal sealed class Voice
     }
 
     /// <summary>
-    /// Adds <paramref name="frames"/> frames of this voice into interleaved stereo <paramref name="mix"/> starting at frame
+    /// Adds <paramref name="frames"/> frames of this voice into <paramref name="mix"/> (left, right, reverb send per frame) starting at frame
     /// <paramref name="offset"/>; the voice deactivates itself (<see cref="Active"/> false) once it has decayed to silence.
     /// </summary>
     public void Render(float[] mix, int offset, int frames, ChannelState ch, float[] scratch, float[] scratch2, float masterGain)
@@ -239,16 +239,18 @@ internal sealed class Voice
                 float p = _drum.Pan;
                 gl *= 1 - Math.Max(0, p); gr *= 1 + Math.Min(0, p);
             }
+            float gs = g * ch.Send;
             float env = l0, dEnv = (l1 - l0) / n;
-            if ((uint)((offset + done + n) * 2) > (uint)mix.Length) throw new ArgumentOutOfRangeException(nameof(frames));
-            ref float m = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(mix), (offset + done) * 2);
+            if ((uint)((offset + done + n) * 3) > (uint)mix.Length) throw new ArgumentOutOfRangeException(nameof(frames));
+            ref float m = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(mix), (offset + done) * 3);
             ref float bb = ref MemoryMarshal.GetArrayDataReference(scratch);
             for (int i = 0; i < n; i++)
             {
                 env += dEnv;
                 float s = Unsafe.Add(ref bb, i) * env;
-                Unsafe.Add(ref m, 2 * i) += s * gl;
-                Unsafe.Add(ref m, 2 * i + 1) += s * gr;
+                Unsafe.Add(ref m, 3 * i) += s * gl;
+                Unsafe.Add(ref m, 3 * i + 1) += s * gr;
+                Unsafe.Add(ref m, 3 * i + 2) += s * gs;
             }
             done += n;
             _age += n;
