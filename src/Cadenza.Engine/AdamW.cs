@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Cadenza.Engine.Kernels;
 
@@ -71,6 +72,7 @@ public sealed unsafe class AdamW
         public long* Start; public int* Len; public bool* Decay;
         public float Lr, B1, B2, Eps, Wd, Bc1, Bc2Sqrt;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
             long s = Start[index];

@@ -1,5 +1,6 @@
 // Legend: B = batch of sequences decoded together, T = new tokens per sequence in one call,
 // C = channels, NH = heads, hs = head size, V = vocabulary, L = layers, P = positions cached so far.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Cadenza.Engine.Kernels;
 
@@ -202,6 +203,7 @@ public sealed unsafe class KvCache
         public float* Y, Qkv, K, V, Scores;
         public int NH, hs, C, T, Pos, MaxT, MaxB, Layer;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
             int b = index / NH, h = index % NH, hs = this.hs, C = this.C;

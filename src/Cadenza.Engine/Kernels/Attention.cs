@@ -1,5 +1,6 @@
 // Legend: B = batch size, T = sequence length, C = channels (n_embd), NH = number of heads,
 // hs = head size (C / NH). qkv rows hold [q | k | v], each C wide, head h at columns h*hs.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Cadenza.Engine.Kernels;
@@ -22,6 +23,7 @@ public static unsafe class Attention
         public float* Out, Att, Qkv;
         public int B, T, C, NH;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
             int b = index / NH, h = index % NH;
@@ -73,6 +75,7 @@ public static unsafe class Attention
         public float* Dqkv, Scratch, Dout, Qkv, Att;
         public int B, T, C, NH;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
             int b = index / NH, h = index % NH;

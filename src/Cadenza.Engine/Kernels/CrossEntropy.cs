@@ -1,4 +1,6 @@
 // Legend: B = batch size, T = sequence length, V = vocabulary size. Rows are the B*T positions.
+using System.Runtime.CompilerServices;
+
 namespace Cadenza.Engine.Kernels;
 
 /// <summary>
@@ -14,6 +16,7 @@ public static unsafe class CrossEntropy
         public int* Targets;
         public int Rows, V, Ignore, Chunk;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
             int end = Math.Min(Rows, (index + 1) * Chunk);
@@ -80,6 +83,7 @@ public static unsafe class CrossEntropy
         public int Rows, V, Ignore, Chunk;
         public float Scale;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
             int end = Math.Min(Rows, (index + 1) * Chunk);

@@ -1,4 +1,5 @@
 // Legend: N = number of elements (B*T*4C in the MLP).
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Cadenza.Engine.Kernels;
@@ -18,6 +19,7 @@ public static unsafe class Gelu
         public long N;
         public int Chunk;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
             long i = (long)index * Chunk, end = Math.Min(N, i + Chunk);
@@ -58,6 +60,7 @@ public static unsafe class Gelu
         public long N;
         public int Chunk;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
             long i = (long)index * Chunk, end = Math.Min(N, i + Chunk);

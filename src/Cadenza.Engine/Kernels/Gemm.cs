@@ -107,6 +107,7 @@ public static unsafe class Gemm
         public float Alpha, Beta;
         public float* A, B, C;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
             int start = index * Chunk;
@@ -176,6 +177,7 @@ internal static unsafe class ManagedGemm
     private const int MR = 6, NR = 16, KC = 256, MC = 96, NC = 512;
     [ThreadStatic] private static float[]? _packA, _packB;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {
@@ -223,6 +225,7 @@ internal static unsafe class ManagedGemm
     }
 
     // Packs op(B)[pc..pc+kc, jc..jc+nc] into panels of NR columns: panel p holds kc rows of NR floats.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(bool transB, float* b, int ldb, int pc, int jc, int kc, int nc, float* dst)
     {
         for (int jr = 0; jr < nc; jr += NR)
@@ -253,6 +256,7 @@ internal static unsafe class ManagedGemm
     }
 
     // Packs op(A)[ic..ic+mc, pc..pc+kc] into strips of MR rows: strip s holds kc columns of MR floats.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(bool transA, float* a, int lda, int ic, int pc, int mc, int kc, float* dst)
     {
         for (int ir = 0; ir < mc; ir += MR)

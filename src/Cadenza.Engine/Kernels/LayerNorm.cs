@@ -1,4 +1,5 @@
 // Legend: B = batch size, T = sequence length, C = channels (n_embd). Rows are the B*T positions.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Cadenza.Engine.Kernels;
@@ -17,6 +18,7 @@ public static unsafe class LayerNorm
         public float* Out, Mean, Rstd, Inp, W, Bias;
         public int Rows, C, Chunk;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
             int end = Math.Min(Rows, (index + 1) * Chunk);
@@ -80,6 +82,7 @@ public static unsafe class LayerNorm
         public float* Dinp, Dout, Inp, W, Mean, Rstd;
         public int Rows, C, Chunk;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
             int C = this.C;
@@ -133,6 +136,7 @@ public static unsafe class LayerNorm
         public float* Dw, Db, Dout, Inp, Mean, Rstd;
         public int Rows, C, Chunk;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
             int C = this.C;

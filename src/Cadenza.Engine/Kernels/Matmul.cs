@@ -1,5 +1,6 @@
 // Legend: B = batch size, T = sequence length, C = input channels, OC = output channels.
 // Weights are input-major (C, OC) as in GPT-2's Conv1D, so the forward pass is a plain product.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Cadenza.Engine.Kernels;
@@ -63,6 +64,7 @@ public static unsafe class Matmul
         public float* Dst, Src;
         public int Rows, Cols, Chunk;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
             int c0 = index * Chunk, c1 = Math.Min(Cols, c0 + Chunk);

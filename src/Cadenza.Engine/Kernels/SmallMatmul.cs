@@ -1,5 +1,6 @@
 // Legend: M = rows (batch of tokens being decoded, small), K = input channels, N = output channels,
 // V = vocabulary size. Weights are input-major (K, N); the tied LM head weight is wte (V, K).
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Cadenza.Engine.Kernels;
@@ -24,6 +25,7 @@ internal enum Epilogue
 internal static unsafe class SmallMatmul
 {
     private const int Strip = 32;
+    private const int ColumnChunk = 512;
 
     private struct Job : IParallelJob
     {
@@ -31,6 +33,7 @@ internal static unsafe class SmallMatmul
         public int M, K, N, StripsPerItem;
         public Epilogue Ep;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
             int strips = (N + Strip - 1) / Strip;
@@ -157,44 +160,86 @@ internal static unsafe class SmallMatmul
     }
 
     /// <summary>Scratch floats <see cref="RunSplitK"/> needs for up to <paramref name="maxM"/> rows and <paramref name="maxN"/> columns.</summary>
-    public static long PartialLength(int maxM, int maxN) => (long)EngineThreads.Max * maxM * maxN;
+    public static long PartialLength(int maxM, int maxN) => (long)EngineThreads.Max * maxM * (maxN + RowPad) + RowPad;
+
+    // Partial rows are N + RowPad floats apart so that rows (and weight rows, often 4 KiB apart) do not
+    // alias in the low 12 address bits, which stalls loads behind unrelated stores (4K aliasing).
+    private const int RowPad = 16;
 
     private struct SplitKJob : IParallelJob
     {
         public float* Partial, X, W;
-        public int M, K, N, RowsPerItem;
+        public int M, K, N, Ld, RowsPerItem;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
-            int M = this.M, N = this.N, K = this.K;
+            int M = this.M, N = this.N, K = this.K, ld = Ld;
             int k0 = index * RowsPerItem, k1 = Math.Min(K, k0 + RowsPerItem);
-            float* part = Partial + (long)index * M * N;
-            new Span<float>(part, M * N).Clear();
-            int i = k0;
-            for (; i + 4 <= k1; i += 4)
+            float* part = Partial + (long)index * M * ld;
+            for (int r = 0; r < M; r++) new Span<float>(part + (long)r * ld, N).Clear();
+            long n = N;
+            // column chunks keep the accumulator rows and the weight rows being read in L1
+            for (int j0 = 0; j0 < N; j0 += ColumnChunk)
             {
-                float* w0 = W + (long)i * N, w1 = w0 + N, w2 = w1 + N, w3 = w2 + N;
-                for (int r = 0; r < M; r++)
+                int j1 = Math.Min(N, j0 + ColumnChunk);
+                int i = k0;
+                if (M == 1)
                 {
-                    float* x = X + (long)r * K + i;
-                    var x0 = Vector256.Create(x[0]); var x1 = Vector256.Create(x[1]);
-                    var x2 = Vector256.Create(x[2]); var x3 = Vector256.Create(x[3]);
-                    float* acc = part + (long)r * N;
-                    int j = 0;
-                    for (; j + 8 <= N; j += 8)
+                    // one row: eight weight rows per pass, two independent FMA chains
+                    for (; i + 8 <= k1; i += 8)
                     {
-                        var a = Vector256.Load(acc + j);
-                        a = VecMath.Fmadd(x0, Vector256.Load(w0 + j), a);
-                        a = VecMath.Fmadd(x1, Vector256.Load(w1 + j), a);
-                        a = VecMath.Fmadd(x2, Vector256.Load(w2 + j), a);
-                        a = VecMath.Fmadd(x3, Vector256.Load(w3 + j), a);
-                        Vector256.Store(a, acc + j);
+                        float* x = X + i;
+                        var x0 = Vector256.Create(x[0]); var x1 = Vector256.Create(x[1]); var x2 = Vector256.Create(x[2]); var x3 = Vector256.Create(x[3]);
+                        var x4 = Vector256.Create(x[4]); var x5 = Vector256.Create(x[5]); var x6 = Vector256.Create(x[6]); var x7 = Vector256.Create(x[7]);
+                        float* w0 = W + (long)i * N;
+                        int j = j0;
+                        for (; j + 8 <= j1; j += 8)
+                        {
+                            float* wj = w0 + j;
+                            var a = VecMath.Fmadd(x0, Vector256.Load(wj), Vector256.Load(part + j));
+                            var b = x1 * Vector256.Load(wj + n);
+                            a = VecMath.Fmadd(x2, Vector256.Load(wj + 2 * n), a);
+                            b = VecMath.Fmadd(x3, Vector256.Load(wj + 3 * n), b);
+                            a = VecMath.Fmadd(x4, Vector256.Load(wj + 4 * n), a);
+                            b = VecMath.Fmadd(x5, Vector256.Load(wj + 5 * n), b);
+                            a = VecMath.Fmadd(x6, Vector256.Load(wj + 6 * n), a);
+                            b = VecMath.Fmadd(x7, Vector256.Load(wj + 7 * n), b);
+                            Vector256.Store(a + b, part + j);
+                        }
+                        for (; j < j1; j++)
+                        {
+                            float* wj = w0 + j;
+                            part[j] += x[0] * wj[0] + x[1] * wj[n] + x[2] * wj[2 * n] + x[3] * wj[3 * n]
+                                + x[4] * wj[4 * n] + x[5] * wj[5 * n] + x[6] * wj[6 * n] + x[7] * wj[7 * n];
+                        }
                     }
-                    for (; j < N; j++) acc[j] += x[0] * w0[j] + x[1] * w1[j] + x[2] * w2[j] + x[3] * w3[j];
                 }
+                for (; i + 4 <= k1; i += 4)
+                {
+                    float* w0 = W + (long)i * N, w1 = w0 + N, w2 = w1 + N, w3 = w2 + N;
+                    for (int r = 0; r < M; r++)
+                    {
+                        float* x = X + (long)r * K + i;
+                        var x0 = Vector256.Create(x[0]); var x1 = Vector256.Create(x[1]);
+                        var x2 = Vector256.Create(x[2]); var x3 = Vector256.Create(x[3]);
+                        float* acc = part + (long)r * ld;
+                        int j = j0;
+                        for (; j + 8 <= j1; j += 8)
+                        {
+                            var a = VecMath.Fmadd(x0, Vector256.Load(w0 + j), Vector256.Load(acc + j));
+                            var b = x1 * Vector256.Load(w1 + j);
+                            a = VecMath.Fmadd(x2, Vector256.Load(w2 + j), a);
+                            b = VecMath.Fmadd(x3, Vector256.Load(w3 + j), b);
+                            Vector256.Store(a + b, acc + j);
+                        }
+                        for (; j < j1; j++) acc[j] += x[0] * w0[j] + x[1] * w1[j] + x[2] * w2[j] + x[3] * w3[j];
+                    }
+                }
+                for (; i < k1; i++)
+                    for (int r = 0; r < M; r++)
+                        VecMath.Axpy(part + (long)r * ld + j0, X[(long)r * K + i], W + (long)i * N + j0, j1 - j0);
             }
-            for (; i < k1; i++)
-                for (int r = 0; r < M; r++) VecMath.Axpy(part + (long)r * N, X[(long)r * K + i], W + (long)i * N, N);
         }
     }
 
@@ -207,11 +252,13 @@ internal static unsafe class SmallMatmul
     {
         int threads = WorkPool.CanParallelize ? EngineThreads.Count : 1;
         int items = Math.Max(1, Math.Min(threads, K / 64));
-        var job = new SplitKJob { Partial = partial, X = x, W = w, M = M, K = K, N = N };
-        job.RowsPerItem = ((K + items - 1) / items + 3) & ~3;
+        int ld = N + RowPad;
+        partial += RowPad; // and shift the whole block off the weights' alignment
+        var job = new SplitKJob { Partial = partial, X = x, W = w, M = M, K = K, N = N, Ld = ld };
+        job.RowsPerItem = ((K + items - 1) / items + 7) & ~7;
         items = (K + job.RowsPerItem - 1) / job.RowsPerItem;
         WorkPool.Run(ref job, items);
-        long stride = (long)M * N;
+        long stride = (long)M * ld;
         for (int r = 0; r < M; r++)
         {
             float* o = output + (long)r * N;
@@ -219,7 +266,7 @@ internal static unsafe class SmallMatmul
             for (; j + 8 <= N; j += 8)
             {
                 var v = bias == null ? Vector256<float>.Zero : Vector256.Load(bias + j);
-                for (int t = 0; t < items; t++) v += Vector256.Load(partial + t * stride + (long)r * N + j);
+                for (int t = 0; t < items; t++) v += Vector256.Load(partial + t * stride + (long)r * ld + j);
                 switch (ep)
                 {
                     case Epilogue.Accumulate: Vector256.Store(Vector256.Load(o + j) + v, o + j); break;
@@ -233,7 +280,7 @@ internal static unsafe class SmallMatmul
             for (; j < N; j++)
             {
                 float v = bias == null ? 0f : bias[j];
-                for (int t = 0; t < items; t++) v += partial[t * stride + (long)r * N + j];
+                for (int t = 0; t < items; t++) v += partial[t * stride + (long)r * ld + j];
                 switch (ep)
                 {
                     case Epilogue.Accumulate: o[j] += v; break;
@@ -249,6 +296,7 @@ internal static unsafe class SmallMatmul
         public float* Out, X, Wte;
         public int M, C, V, Chunk;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
             int v0 = index * Chunk, v1 = Math.Min(V, v0 + Chunk);

@@ -19,6 +19,7 @@ internal static unsafe class VecMath
         return Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Sum(float* x, int n)
     {
         int i = 0;
@@ -29,6 +30,7 @@ internal static unsafe class VecMath
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Max(float* x, int n)
     {
         int i = 0;
@@ -43,6 +45,7 @@ internal static unsafe class VecMath
         return m;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(float* x, float* y, int n)
     {
         int i = 0;
@@ -60,6 +63,7 @@ internal static unsafe class VecMath
     }
 
     /// <summary>x[i] = exp(x[i] - max); returns the sum of the results.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float ExpShiftSum(float* x, int n, float max)
     {
         int i = 0;
@@ -77,6 +81,7 @@ internal static unsafe class VecMath
     }
 
     /// <summary>Returns Σ exp(x[i] - max) without writing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float ExpSum(float* x, int n, float max)
     {
         int i = 0;
@@ -88,6 +93,7 @@ internal static unsafe class VecMath
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scale(float* x, int n, float a)
     {
         int i = 0;
@@ -97,6 +103,7 @@ internal static unsafe class VecMath
     }
 
     /// <summary>y[i] += x[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Add(float* y, float* x, int n)
     {
         int i = 0;
@@ -105,6 +112,7 @@ internal static unsafe class VecMath
     }
 
     /// <summary>y[i] += a * x[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Axpy(float* y, float a, float* x, int n)
     {
         int i = 0;
