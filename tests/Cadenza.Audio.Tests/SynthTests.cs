@@ -303,6 +303,39 @@ public sealed class SynthTests
     }
 
     [Fact]
+    public void EachMainFamilyHasItsOwnTimbre()
+    {
+        // Representative programs of the twelve main GM families, one second of C4 each, described by three numbers:
+        // attack (early / middle loudness), decay (late / middle loudness) and brightness (first-difference energy share).
+        int[] programs = { 0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88 };
+        var features = new List<double[]>();
+        foreach (int p in programs)
+        {
+            var a = BuiltInSynth.Render(OneNote(p, 60, 0, 1.0), Dry());
+            double early = Rms(a, 0, 0.03), mid = Rms(a, 0.2, 0.4), late = Rms(a, 0.8, 1.0);
+            double hp = 0, all = 0;
+            for (int f = (int)(0.2 * a.SampleRate); f < (int)(0.4 * a.SampleRate); f++)
+            {
+                double x = a.Samples[2 * f], d = x - a.Samples[2 * f - 2];
+                hp += d * d; all += x * x;
+            }
+            features.Add(new[] { early / mid, late / mid, hp / all });
+        }
+        for (int i = 0; i < programs.Length; i++)
+            for (int j = i + 1; j < programs.Length; j++)
+            {
+                bool differ = false;
+                for (int k = 0; k < 3; k++)
+                {
+                    double x = features[i][k], y = features[j][k];
+                    if (Math.Abs(x - y) > 0.15 * Math.Max(Math.Abs(x), Math.Abs(y))) differ = true;
+                }
+                Assert.True(differ, $"programs {programs[i]} and {programs[j]} sound alike: "
+                    + string.Join(" / ", features[i].Select(v => v.ToString("F3"))) + " vs " + string.Join(" / ", features[j].Select(v => v.ToString("F3"))));
+            }
+    }
+
+    [Fact]
     public void ExtremePitchesAndRatesDoNotBreak()
     {
         foreach (int rate in new[] { 8000, 96000 })

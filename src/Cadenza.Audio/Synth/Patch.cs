@@ -72,6 +72,12 @@ internal sealed class Patch
         Attack = 0.0005f, Sustain = 1f, Release = release, Gain = 1.1f,
     };
 
+    private static Patch WithFilter(Patch p, float cutoff, float env, float envDecay)
+    {
+        p.Filter = true; p.CutoffBase = cutoff; p.CutoffEnv = env; p.CutoffEnvDecay = envDecay; p.FilterK = 1.4f; p.VelBright = 0.5f;
+        return p;
+    }
+
     private static Patch Strings(float attack, float detune, float cutoff) => new()
     {
         Osc = OscKind.Saw, Unison = 2, DetuneCents = detune,
@@ -114,7 +120,7 @@ internal sealed class Patch
             InstrumentFamily.Bass => program switch
             {
                 38 or 39 => new Patch { Osc = OscKind.Saw, Attack = 0.002f, Decay = 0.6f, Sustain = 0.6f, Release = 0.08f, Filter = true, CutoffBase = 1.5f, CutoffEnv = 10f, CutoffEnvDecay = 0.15f, FilterK = 0.6f, Gain = 0.7f },
-                _ => Pluck(3f, 0.45f, 0.1f),
+                _ => WithFilter(Pluck(1.8f, 0.4f, 0.08f), 2f, 5f, 0.08f), // round, dark fingered / picked bass
             },
             InstrumentFamily.Strings => program switch
             {
