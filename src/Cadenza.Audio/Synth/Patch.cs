@@ -36,6 +36,8 @@ internal sealed class Patch
 
     public float VibratoCents, VibratoRate = 5.5f, VibratoDelay = 0.25f;
     public float NoiseAttack, NoiseDecay = 0.01f;
+    /// <summary>One-pole low-pass coefficient of the attack / breath noise (1 = white, smaller = darker).</summary>
+    public float NoiseColor = 1f;
     public float Breath;
     public float Gain = 1f;
     public InstrumentFamily Family;
@@ -57,7 +59,7 @@ internal sealed class Patch
         Osc = OscKind.Table, Table = Tables.Piano, Levels = Tables.PianoLevels, Unison = 2, DetuneCents = 1.2f,
         Attack = 0.002f, Decay = 3.2f, Sustain = 0f, DecayKeyTrack = true, Release = 0.08f,
         CutoffEnvDecay = 0.5f,
-        NoiseAttack = 0.15f, NoiseDecay = 0.006f, Gain = 0.9f,
+        NoiseAttack = 0.3f, NoiseDecay = 0.006f, NoiseColor = 0.2f, Gain = 0.9f,
     };
 
     private static Patch Mallet(float ratio, float index, float idxDecay, float decay) => new()

@@ -40,7 +40,7 @@ internal sealed class Voice
     private float _fmIndex, _fmIndexCoef;
     private Svf _svf;
     private float _fenv, _fenvCoef;
-    private float _noiseAmp, _noiseCoef;
+    private float _noiseAmp, _noiseCoef, _noiseLp;
     private uint _rng;
 
     // plucked string
@@ -91,6 +91,7 @@ internal sealed class Voice
         _fenvCoef = Coef(patch.CutoffEnvDecay);
         _noiseAmp = patch.NoiseAttack * _vel;
         _noiseCoef = Coef(patch.NoiseDecay);
+        _noiseLp = 0;
         _svf.Reset();
         if (patch.Osc == OscKind.Noise) _svf.Set((float)f, patch.FilterK, sampleRate);
         if (patch.Osc == OscKind.Pluck) StartPluck(f);
@@ -391,13 +392,15 @@ internal sealed class Voice
         // attack noise (hammer, chiff) and continuous breath
         if (_noiseAmp > Silence || p.Breath > 0)
         {
-            float a = _noiseAmp, c = _noiseCoef, br = p.Breath * _vel;
+            float a = _noiseAmp, c = _noiseCoef, br = p.Breath * _vel, color = p.NoiseColor, lp = _noiseLp;
             for (int i = 0; i < n; i++)
             {
-                buf[i] += NextNoise() * (a + br);
+                lp += color * (NextNoise() - lp); // one-pole low-pass: a felt hammer thumps, a flute's chiff hisses
+                buf[i] += lp * (a + br);
                 a *= c;
             }
             _noiseAmp = a;
+            _noiseLp = lp;
         }
 
         if (p.Filter && p.Osc != OscKind.Noise)
