@@ -9,7 +9,7 @@ namespace Cadenza.Audio;
 /// audio with nothing installed. Each GM family has its own timbre built from band-limited oscillators (PolyBLEP saw and
 /// square, additive wavetables, two-operator FM, Karplus-Strong plucked strings, noise), state-variable filters and
 /// ADSR envelopes; drum tracks use a synthesized kit mapped by GM key. Velocity sets loudness and brightness;
-/// controllers 7 (volume), 10 (pan), 11 (expression), 64 (sustain pedal), 91 (reverb send), 120/121/123, RPN 0 (bend range) and pitch bend
+/// controllers 7 (volume), 10 (pan), 11 (expression), 64 (sustain pedal), 67 (soft pedal), 91 (reverb send), 120/121/123, RPN 0 (bend range) and pitch bend
 /// (±2 semitones by default) are honoured; a small FDN reverb adds room; a look-ahead limiter keeps every peak at or below
 /// <see cref="SynthOptions.CeilingDb"/> (-1 dBFS by default), so the output never clips.
 /// </summary>

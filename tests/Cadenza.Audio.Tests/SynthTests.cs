@@ -234,6 +234,16 @@ public sealed class SynthTests
     }
 
     [Fact]
+    public void SoftPedalPlaysQuieter()
+    {
+        var soft = OneNote(0, 60, 0.1, 1);
+        soft.Tracks[0].Controls.Add(new ControlChange(0, 67, 127));
+        double normal = Rms(BuiltInSynth.Render(OneNote(0, 60, 0.1, 1), Dry()), 0.1, 1);
+        double quiet = Rms(BuiltInSynth.Render(soft, Dry()), 0.1, 1);
+        Assert.True(quiet < 0.8 * normal, $"soft {quiet} normal {normal}");
+    }
+
+    [Fact]
     public void VelocityChangesBrightness()
     {
         // Share of energy above 2 kHz relative to the whole, for a soft and a hard piano note.

@@ -5,6 +5,8 @@ internal sealed class ChannelState
 {
     public int Volume = 100, Expression = 127, Pan = 64, ReverbSend = 40;
     public bool Sustain;
+    /// <summary>Soft pedal (CC67 ≥ 64): notes struck while it is down play at 3/4 velocity (softer and darker).</summary>
+    public bool Soft;
     public int Bend;
     public float BendSemitones = 2f;
     /// <summary>Registered parameter selected by CC101/CC100 (127/127 = none); RPN 0/0 is the pitch-bend range.</summary>
@@ -21,7 +23,7 @@ internal sealed class ChannelState
 
     public void Reset()
     {
-        Volume = 100; Expression = 127; Pan = 64; ReverbSend = 40; Sustain = false; Bend = 0; BendSemitones = 2f; RpnMsb = RpnLsb = 127;
+        Volume = 100; Expression = 127; Pan = 64; ReverbSend = 40; Sustain = false; Soft = false; Bend = 0; BendSemitones = 2f; RpnMsb = RpnLsb = 127;
         Update();
     }
 

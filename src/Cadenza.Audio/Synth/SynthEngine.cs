@@ -88,6 +88,7 @@ internal sealed class SynthEngine
             case 10: ch.Pan = value; break;
             case 11: ch.Expression = value; break;
             case 91: ch.ReverbSend = value; break;
+            case 67: ch.Soft = value >= 64; return;
             case 64:
                 bool down = value >= 64;
                 if (ch.Sustain && !down)
@@ -140,7 +141,8 @@ internal sealed class SynthEngine
             foreach (var v in _voices)
                 if (v.Active && !v.IsDrum && v.Chan == e.Chan && v.Pitch == e.Data1 && !v.KeyUp) v.Release();
             var voice = Allocate();
-            voice.StartNote(Patch.For(e.Program), e.Chan, e.Data1, e.Data2, e.NoteId, e.Frame, _sr, seed);
+            int velocity = ch.Soft ? Math.Max(1, e.Data2 * 3 / 4) : e.Data2;
+            voice.StartNote(Patch.For(e.Program), e.Chan, e.Data1, velocity, e.NoteId, e.Frame, _sr, seed);
         }
     }
 
