@@ -45,7 +45,7 @@ var res = new Dictionary<string, object>
     ["threads"] = EngineThreads.Count, ["train_flops_per_token"] = trainFlopsTok,
 };
 Console.WriteLine($"engine bench: preset {preset} L={L} NH={cfg.NHead} C={C} ctx={cfg.BlockSize} V={V}; params {nParams / 1e6:F2} M; " +
-    $"gemm {Gemm.Active} ({Gemm.BlasLibrary ?? "managed"}); threads {EngineThreads.Count}");
+    $"gemm {Gemm.Active}{(Gemm.Active == GemmBackend.OpenBlas ? $" ({Gemm.BlasLibrary})" : "")}; threads {EngineThreads.Count}");
 
 var model = new GptModel(cfg, B, T) { IgnoreIndex = -1 };
 model.InitializeWeights(1234);
