@@ -322,22 +322,26 @@ internal sealed class Voice
             case OscKind.Saw:
             {
                 float i0 = (float)(inc * _det0), ph = _f0;
-                for (int i = 0; i < n; i++)
-                {
-                    buf[i] = 2 * ph - 1 - Blep(ph, i0);
-                    ph += i0; if (ph >= 1) ph -= 1;
-                }
-                _f0 = ph;
                 if (p.Unison > 1)
                 {
                     float i1 = (float)(inc * _det1), ph1 = _f1;
                     for (int i = 0; i < n; i++)
                     {
-                        buf[i] = 0.6f * (buf[i] + 2 * ph1 - 1 - Blep(ph1, i1));
+                        buf[i] = 0.6f * (2 * (ph + ph1) - 2 - Blep(ph, i0) - Blep(ph1, i1));
+                        ph += i0; if (ph >= 1) ph -= 1;
                         ph1 += i1; if (ph1 >= 1) ph1 -= 1;
                     }
                     _f1 = ph1;
                 }
+                else
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        buf[i] = 2 * ph - 1 - Blep(ph, i0);
+                        ph += i0; if (ph >= 1) ph -= 1;
+                    }
+                }
+                _f0 = ph;
                 break;
             }
             case OscKind.Square:
