@@ -149,14 +149,48 @@ public sealed class Score
         foreach (var t in Tracks) t.Normalize();
     }
 
+    /// <summary>Stable sort: O(n) when already in order (the usual case for data read in time order), else a merge sort.</summary>
     internal static void StableSort<T>(List<T> list, Comparison<T> cmp)
     {
-        if (list.Count < 2) return;
-        var idx = new int[list.Count];
-        for (int i = 0; i < idx.Length; i++) idx[i] = i;
-        var copy = list.ToArray();
-        Array.Sort(idx, (x, y) => { int c = cmp(copy[x], copy[y]); return c != 0 ? c : x.CompareTo(y); });
-        for (int i = 0; i < idx.Length; i++) list[i] = copy[idx[i]];
+        int n = list.Count;
+        if (n < 2) return;
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list);
+        int i = 1;
+        while (i < n && cmp(span[i - 1], span[i]) <= 0) i++;
+        if (i == n) return;
+        var a = span.ToArray();
+        var tmp = new T[n];
+        // Insertion-sort runs of 16, then merge runs bottom-up (stable: ties keep the left element first).
+        const int Run = 16;
+        for (int lo = 0; lo < n; lo += Run)
+        {
+            int hi = Math.Min(lo + Run, n);
+            for (int j = lo + 1; j < hi; j++)
+            {
+                var x = a[j];
+                int k = j - 1;
+                while (k >= lo && cmp(a[k], x) > 0) { a[k + 1] = a[k]; k--; }
+                a[k + 1] = x;
+            }
+        }
+        for (int width = Run; width < n; width *= 2)
+        {
+            for (int lo = 0; lo < n; lo += 2 * width)
+            {
+                int mid = Math.Min(lo + width, n), hi = Math.Min(lo + 2 * width, n);
+                if (mid >= hi || cmp(a[mid - 1], a[mid]) <= 0)
+                {
+                    Array.Copy(a, lo, tmp, lo, hi - lo);
+                    continue;
+                }
+                int l = lo, r = mid, o = lo;
+                while (l < mid && r < hi) tmp[o++] = cmp(a[r], a[l]) < 0 ? a[r++] : a[l++];
+                while (l < mid) tmp[o++] = a[l++];
+                while (r < hi) tmp[o++] = a[r++];
+            }
+            (a, tmp) = (tmp, a);
+        }
+        a.AsSpan().CopyTo(span);
     }
 }
 

@@ -70,6 +70,7 @@ internal sealed class MidiReader
     private bool _riff;
 
     private readonly List<ChunkData> _chunks = new();
+    private Queue<OpenNote>?[]? _open0;
 
     private readonly bool _closeAll;
     private readonly bool _applyPedal;
@@ -91,7 +92,7 @@ internal sealed class MidiReader
     private readonly record struct RawProgram(long Tick, int Chunk, int EventIndex, int Port, int Channel, int Program);
     private readonly record struct RawControl(long Tick, int Port, int Channel, int Controller, int Value);
     private readonly record struct RawBend(long Tick, int Port, int Channel, int Value);
-    private readonly record struct OpenNote(long Onset, int Velocity, int EventIndex, int Program);
+    private readonly record struct OpenNote(long Onset, int Velocity, int EventIndex, int Program, int NoteIndex);
 
     private sealed class ChunkData
     {
@@ -109,6 +110,13 @@ internal sealed class MidiReader
         public readonly List<TextEvent> Texts = new();
         /// <summary>Program in effect per (port &lt;&lt; 4 | channel) from this chunk's own program changes.</summary>
         public readonly Dictionary<int, int> Programs = new();
+        /// <summary>The programs of port 0's channels (-1 = none yet), a fast copy of <see cref="Programs"/>.</summary>
+        public readonly int[] Port0Programs = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
+
+        public void SyncPort0()
+        {
+            for (int ch = 0; ch < 16; ch++) Port0Programs[ch] = Programs.TryGetValue(ch, out int p) ? p : -1;
+        }
         public bool PortSeen;
         public int ProgramStart;
         public int NoteOns;
@@ -374,6 +382,8 @@ internal sealed class MidiReader
         if (overrun && _w.Strict)
             throw _w.Error($"{where} at byte {chunkPos}: chunk length {declaredLen} overruns the file (only {avail} bytes remain): truncated track", chunkPos);
         long end = overrun ? _smfEnd : body + declaredLen;
+        // A note takes at least 6 bytes (two events with running status); bounded by the bytes present.
+        c.Notes.Capacity = (int)Math.Min(Math.Max(0, end - body) / 6, 1 << 16);
         bool extended = false;
 
         long pos = body, tick = 0;
@@ -385,7 +395,10 @@ internal sealed class MidiReader
         long truncatedAt = -1;
         int port = 0;
         int eventIndex = 0;
+        // Open notes per (port, channel, key), first in first out. Port 0 (nearly every file) uses a flat
+        // table reused across chunks; other ports a dictionary.
         var open = new Dictionary<int, Queue<OpenNote>>();
+        var open0 = _open0 ??= new Queue<OpenNote>?[16 * 128];
         int openCount = 0;
 
         while (true)
@@ -485,9 +498,14 @@ internal sealed class MidiReader
                 case 0x90 when d2 > 0:
                 {
                     int key = ((port << 4) | ch) << 7 | d1;
-                    if (!open.TryGetValue(key, out var q)) open[key] = q = new Queue<OpenNote>();
+                    Queue<OpenNote>? q;
+                    if (port == 0) q = open0[key] ??= new Queue<OpenNote>();
+                    else if (!open.TryGetValue(key, out q)) open[key] = q = new Queue<OpenNote>();
                     c.NoteOns++;
-                    q.Enqueue(new OpenNote(tick, d2, eventIndex, c.Programs.TryGetValue((port << 4) | ch, out int pr) ? pr : -1));
+                    int pr = port == 0 ? c.Port0Programs[ch] : c.Programs.TryGetValue((port << 4) | ch, out int prv) ? prv : -1;
+                    // The note takes its place in note-on order now; its duration is filled in at its note-off.
+                    q.Enqueue(new OpenNote(tick, d2, eventIndex, pr, c.Notes.Count));
+                    c.Notes.Add(new RawNote(tick, -1, d1, d2, port, ch, eventIndex, pr));
                     openCount++;
                     break;
                 }
@@ -496,7 +514,8 @@ internal sealed class MidiReader
                 {
                     int key = ((port << 4) | ch) << 7 | d1;
                     // A note-off with nothing open (e.g. one placed before its note-on at the same tick) ends nothing.
-                    if (open.TryGetValue(key, out var q) && q.Count > 0)
+                    var q = port == 0 ? open0[key] : open.GetValueOrDefault(key);
+                    if (q != null && q.Count > 0)
                     {
                         // FIFO: end the oldest. AllSounding: end all begun before this tick (or, when only
                         // notes begun at this tick sound, all of those with length 0).
@@ -507,7 +526,7 @@ internal sealed class MidiReader
                             openCount--;
                             long dur = tick - on.Onset;
                             if (dur == 0) _zeroLength++;
-                            c.Notes.Add(new RawNote(on.Onset, dur, d1, on.Velocity, port, ch, on.EventIndex, on.Program));
+                            c.Notes[on.NoteIndex] = c.Notes[on.NoteIndex] with { Duration = dur };
                         }
                         while (_closeAll && q.Count > 0 && (allAtThisTick || q.Peek().Onset < tick));
                     }
@@ -519,6 +538,7 @@ internal sealed class MidiReader
                 case 0xC0:
                     _programs.Add(new RawProgram(tick, idx, eventIndex, port, ch, d1));
                     c.Programs[(port << 4) | ch] = d1;
+                    if (port == 0) c.Port0Programs[ch] = d1;
                     break;
                 case 0xE0:
                     c.Bends.Add(new RawBend(tick, port, ch, (d1 | (d2 << 7)) - 8192));
@@ -549,15 +569,18 @@ internal sealed class MidiReader
         string openInfo = "";
         if (openCount > 0)
         {
-            foreach (var (key, q) in open)
+            void CloseAll(Queue<OpenNote> q)
+            {
                 while (q.Count > 0)
                 {
                     var on = q.Dequeue();
-                    int p = key >> 11, chn = (key >> 7) & 15, pitch = key & 127;
                     long dur = tick - on.Onset;
                     if (dur == 0) _zeroLength++;
-                    c.Notes.Add(new RawNote(on.Onset, dur, pitch, on.Velocity, p, chn, on.EventIndex, on.Program));
+                    c.Notes[on.NoteIndex] = c.Notes[on.NoteIndex] with { Duration = dur };
                 }
+            }
+            foreach (var q in open0) if (q != null) CloseAll(q);
+            foreach (var q in open.Values) CloseAll(q);
             openInfo = $"{openCount} note(s) still sounding at the end closed at tick {tick}";
         }
 
@@ -627,6 +650,7 @@ internal sealed class MidiReader
                         c.Programs[(to << 4) | (k & 15)] = c.Programs[k];
                         c.Programs.Remove(k);
                     }
+                    c.SyncPort0();
                     for (int i = 0; i < c.Controls.Count; i++)
                         if (c.Controls[i].Port == from) c.Controls[i] = c.Controls[i] with { Port = to };
                     for (int i = 0; i < c.Bends.Count; i++)
@@ -785,13 +809,16 @@ internal sealed class MidiReader
         }
         foreach (var c in _chunks)
         {
-            var notes = c.Notes.ToList();
-            Score.StableSort(notes, (a, b) => a.EventIndex.CompareTo(b.EventIndex));
-            foreach (var n in notes)
+            // c.Notes is in note-on order already (each note was placed at its note-on).
+            Part? last = null;
+            foreach (var n in c.Notes)
             {
                 long onset = n.Onset + c.Offset;
                 int program = n.Program >= 0 ? n.Program : ProgramFromOtherChunks(n.Port, n.Channel, onset, progs);
-                GetPart(c.Index, n.Port, n.Channel, program).Track.Notes.Add(new Note(onset, n.Duration, n.Pitch, n.Velocity));
+                var part = last != null && last.Port == n.Port && last.Channel == n.Channel && last.Program == program
+                    ? last : GetPart(c.Index, n.Port, n.Channel, program);
+                last = part;
+                part.Track.Notes.Add(new Note(onset, n.Duration, n.Pitch, n.Velocity));
             }
         }
         var noteParts = byChannel.ToDictionary(kv => kv.Key, kv => kv.Value.ToList());
