@@ -77,4 +77,15 @@ public class GemmTests(ITestOutputHelper output)
         output.WriteLine($"BLAS: {Gemm.BlasLibrary ?? "(none)"}; active: {Gemm.Active}; threads {EngineThreads.Count}/{EngineThreads.Max}");
         Assert.Equal(Gemm.BlasAvailable && !Gemm.ForceManaged ? GemmBackend.OpenBlas : GemmBackend.Managed, Gemm.Active);
     }
+
+    [Fact]
+    public void FindsAnInstalledOpenBlasElseFallsBack()
+    {
+        // Debian's libopenblas0-pthread (which .ci/run installs) must be found and used; without it the
+        // managed path must take over (the product equality with both paths is checked above).
+        string[] installed = ["/usr/lib/x86_64-linux-gnu/libopenblas.so.0", "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3"];
+        bool present = installed.Any(File.Exists);
+        Assert.Equal(present, Gemm.BlasAvailable);
+        if (!present) Assert.Equal(GemmBackend.Managed, Gemm.Active);
+    }
 }
