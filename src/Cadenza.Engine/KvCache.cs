@@ -2,6 +2,7 @@
 // C = channels, NH = heads, hs = head size, V = vocabulary, L = layers, P = positions cached so far.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Cadenza.Engine.Kernels;
 
 namespace Cadenza.Engine;
@@ -11,8 +12,10 @@ namespace Cadenza.Engine;
 /// <see cref="Prefill"/> runs the prompts (B sequences of the same length) and caches every layer's
 /// keys and values, then each <see cref="Step"/> feeds one new token per sequence and returns the
 /// next-token logits (B, V), attending over everything cached. Uses the weights of a
-/// <see cref="GptModel"/> (or any parameter buffer in <see cref="ParameterLayout"/> order) without
-/// copying them; all state is allocated once in the constructor and a step allocates nothing.
+/// <see cref="GptModel"/> (or any parameter buffer in <see cref="ParameterLayout"/> order) as they are
+/// at each <see cref="Prefill"/>, which copies them once into a 64-byte aligned buffer (so the
+/// decoding kernels' 512-bit loads never straddle cache lines); all state, that copy included, is
+/// allocated once in the constructor and a step allocates nothing.
 /// Each step reads every weight once for the whole batch (few-row matrix products), so batch 8
 /// costs little more than batch 1. Not thread-safe.
 /// </summary>
@@ -20,15 +23,18 @@ public sealed unsafe class KvCache
 {
     private const int GemmRows = 16; // from this many rows on, the blocked GEMM path is used
     private readonly float[] _params;
+    private readonly float[] _w;                    // 64-byte aligned copy of _params from the last Prefill
+    private readonly int _wAlign;                   // floats skipped at the start of _w to reach 64 bytes
     private readonly ParameterLayout _layout;
     private readonly int _L, _C, _NH, _hs, _V, _maxB, _maxT;
-    private readonly float[] _k, _v;               // (L, maxB, NH, maxT, hs)
+    private readonly int _stride;                   // maxT rounded up to 16: positions per head in the caches
+    private readonly float[] _k, _v;               // keys transposed (L, maxB, NH, hs, stride); values (L, maxB, NH, stride, hs)
     private readonly float[] _x, _xn, _qkv, _y, _h, _last, _logits, _scores, _partial;
     private readonly long[] _off;                   // per-layer tensor offsets, 12 per layer
     private readonly long _wte, _wpe, _lnfW, _lnfB;
     private int _b, _len;
 
-    /// <summary>Creates a cache that decodes with <paramref name="model"/>'s parameters (shared, not copied).</summary>
+    /// <summary>Creates a cache that decodes with <paramref name="model"/>'s parameters (read at every <see cref="Prefill"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">When maxBatch &lt; 1 or maxLength is not in [1, BlockSize].</exception>
     public KvCache(GptModel model, int maxBatch, int maxLength)
         : this((model ?? throw new ArgumentNullException(nameof(model))).Config, model.Parameters, maxBatch, maxLength) { }
@@ -46,15 +52,18 @@ public sealed unsafe class KvCache
         if (maxLength < 1 || maxLength > config.BlockSize) throw new ArgumentOutOfRangeException(nameof(maxLength), $"must be in [1, {config.BlockSize}]");
         Config = config;
         _params = parameters;
+        _w = GC.AllocateArray<float>(parameters.Length + 16, pinned: true);
+        fixed (float* w = _w) _wAlign = (int)((64 - ((nint)w & 63)) & 63) / sizeof(float);
         _L = config.NLayer; _C = config.NEmbd; _NH = config.NHead; _hs = config.HeadSize; _V = config.VocabSize;
         _maxB = maxBatch; _maxT = maxLength;
-        long cache = (long)_L * maxBatch * _NH * maxLength * _hs;
+        _stride = (maxLength + 15) & ~15;
+        long cache = (long)_L * maxBatch * _NH * _stride * _hs;
         _k = Alloc(cache); _v = Alloc(cache);
         long rows = (long)maxBatch * maxLength;
         _x = Alloc(rows * _C); _xn = Alloc(rows * _C); _qkv = Alloc(rows * 3 * _C); _y = Alloc(rows * _C); _h = Alloc(rows * 4 * _C);
         _last = Alloc((long)maxBatch * _C);
         _logits = Alloc((long)maxBatch * _V);
-        _scores = Alloc((long)EngineThreads.Max * maxLength);
+        _scores = Alloc((long)EngineThreads.Max * _stride);
         _partial = Alloc(SmallMatmul.PartialLength(Math.Min(maxBatch * maxLength, GemmRows), 4 * _C));
         string[] names = ["ln_1.weight", "ln_1.bias", "attn.c_attn.weight", "attn.c_attn.bias", "attn.c_proj.weight", "attn.c_proj.bias",
             "ln_2.weight", "ln_2.bias", "mlp.c_fc.weight", "mlp.c_fc.bias", "mlp.c_proj.weight", "mlp.c_proj.bias"];
@@ -107,6 +116,7 @@ public sealed unsafe class KvCache
         CheckTokens(prompts[..(batchSize * promptLength)]);
         _b = batchSize;
         _len = 0;
+        _params.AsSpan().CopyTo(_w.AsSpan(_wAlign)); // snapshot the weights, aligned for 64-byte loads
         Run(prompts, promptLength);
         return Logits;
     }
@@ -135,10 +145,11 @@ public sealed unsafe class KvCache
     private void Run(ReadOnlySpan<int> tokens, int T)
     {
         int B = _b, C = _C, rows = B * T, pos = _len;
-        fixed (float* p = _params) fixed (float* x = _x) fixed (float* xn = _xn) fixed (float* qkv = _qkv)
+        fixed (float* w0 = _w) fixed (float* x = _x) fixed (float* xn = _xn) fixed (float* qkv = _qkv)
         fixed (float* y = _y) fixed (float* h = _h) fixed (float* last = _last) fixed (float* logits = _logits)
         fixed (float* kc = _k) fixed (float* vc = _v) fixed (float* sc = _scores) fixed (float* part = _partial)
         {
+            float* p = w0 + _wAlign;
             _part = part;
             for (int b = 0; b < B; b++)
                 for (int t = 0; t < T; t++)
@@ -160,7 +171,8 @@ public sealed unsafe class KvCache
             }
             for (int b = 0; b < B; b++) VecMath.Copy(xn + (long)b * C, x + (long)(b * T + T - 1) * C, C);
             Norm(last, xn, p + _lnfW, p + _lnfB, B);
-            SmallMatmul.Head(logits, last, p + _wte, B, C, _V);
+            if (SmallKernel == 0 && WideMatmul.Supported) WideMatmul.Head(logits, last, p + _wte, B, C, _V, Threads(B));
+            else SmallMatmul.Head(logits, last, p + _wte, B, C, _V);
         }
         _len = pos + T;
     }
@@ -174,14 +186,38 @@ public sealed unsafe class KvCache
 
     private float* _part; // pinned _partial while Run is active
 
-    /// <summary>Few-row products: which kernel (for benchmarks and tests; 0 = split-K, 1 = column strips).</summary>
-    internal static int SmallKernel { get; set; } = Environment.GetEnvironmentVariable("CADENZA_SMALL_KERNEL") == "strips" ? 1 : 0;
+    /// <summary>
+    /// Few-row products: which kernel (for benchmarks and tests; 0 = AVX-512 register strips
+    /// (<see cref="WideMatmul"/>) where supported, else split-K; 1 = AVX2 column strips; 2 = split-K).
+    /// </summary>
+    internal static int SmallKernel { get; set; } = Environment.GetEnvironmentVariable("CADENZA_SMALL_KERNEL") switch
+    {
+        "strips" => 1,
+        "splitk" => 2,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// Most threads a decoding step (fewer than <see cref="GemmRows"/> rows) uses; default 1
+    /// (<c>CADENZA_DECODE_THREADS</c>). A small model's step is a fraction of a millisecond, split
+    /// into a few dozen dependent products, so handing each to a second thread costs more than it saves
+    /// (and far more when a worker is descheduled on a busy machine).
+    /// </summary>
+    internal static int DecodeThreads { get; set; } =
+        int.TryParse(Environment.GetEnvironmentVariable("CADENZA_DECODE_THREADS"), out int dt) && dt >= 1 ? dt : 1;
+
+    private static int Threads(int rows)
+    {
+        if (rows >= GemmRows || !WorkPool.CanParallelize) return rows >= GemmRows ? EngineThreads.Count : 1;
+        return Math.Min(EngineThreads.Count, DecodeThreads);
+    }
 
     private void Linear(float* output, float* inp, float* w, float* bias, int rows, int K, int N, Epilogue ep)
     {
         if (rows < GemmRows)
         {
-            if (SmallKernel == 0) SmallMatmul.RunSplitK(output, inp, w, bias, rows, K, N, ep, _part);
+            if (SmallKernel == 0 && WideMatmul.Supported) WideMatmul.Run(output, inp, w, bias, rows, K, N, ep, Threads(rows));
+            else if (SmallKernel != 1) SmallMatmul.RunSplitK(output, inp, w, bias, rows, K, N, ep, _part);
             else SmallMatmul.Run(output, inp, w, bias, rows, K, N, ep);
             return;
         }
@@ -201,31 +237,127 @@ public sealed unsafe class KvCache
     private struct AttendJob : IParallelJob
     {
         public float* Y, Qkv, K, V, Scores;
-        public int NH, hs, C, T, Pos, MaxT, MaxB, Layer;
+        public int NH, hs, C, T, Pos, Stride, MaxB, Layer;
+        public bool Wide; // AVX-512 path (hs a multiple of 16)
+
+        /// <summary>
+        /// y (hs) = Σⱼ softmax(q·kⱼ·scale) vⱼ over the n cached positions. kt is the head's key cache
+        /// transposed, (hs, Stride) with Stride a multiple of 16, so scores for 16 positions at a time
+        /// are plain FMAs (no horizontal sums); s is scratch (Stride).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void WideAttend(float* y, float* q, float* kt, float* vc, float* s, int n, int hs, int stride, float scale)
+        {
+            int n16 = (n + 15) & ~15; // positions past n hold stale finite values (or zeros) and are ignored
+            int j0 = 0;
+            for (; j0 + 64 <= n16; j0 += 64)
+            {
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                float* k = kt + j0;
+                for (int d = 0; d < hs; d++, k += stride)
+                {
+                    var qd = Vector512.Create(q[d]);
+                    a0 = Avx512F.FusedMultiplyAdd(qd, Vector512.Load(k), a0);
+                    a1 = Avx512F.FusedMultiplyAdd(qd, Vector512.Load(k + 16), a1);
+                    a2 = Avx512F.FusedMultiplyAdd(qd, Vector512.Load(k + 32), a2);
+                    a3 = Avx512F.FusedMultiplyAdd(qd, Vector512.Load(k + 48), a3);
+                }
+                var sc = Vector512.Create(scale);
+                Vector512.Store(a0 * sc, s + j0); Vector512.Store(a1 * sc, s + j0 + 16);
+                Vector512.Store(a2 * sc, s + j0 + 32); Vector512.Store(a3 * sc, s + j0 + 48);
+            }
+            for (; j0 < n16; j0 += 16)
+            {
+                Vector512<float> a0 = default, a1 = default;
+                float* k = kt + j0;
+                int d = 0;
+                for (; d + 2 <= hs; d += 2, k += 2 * stride)
+                {
+                    a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(q[d]), Vector512.Load(k), a0);
+                    a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(q[d + 1]), Vector512.Load(k + stride), a1);
+                }
+                if (d < hs) a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(q[d]), Vector512.Load(k), a0);
+                Vector512.Store((a0 + a1) * Vector512.Create(scale), s + j0);
+            }
+            float m = VecMath.Max(s, n);
+            float inv = 1f / VecMath.ExpShiftSum(s, n, m);
+            int c = 0;
+            for (; c + 64 <= hs; c += 64)
+            {
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                float* v = vc + c;
+                for (int j = 0; j < n; j++, v += hs)
+                {
+                    var p = Vector512.Create(s[j]);
+                    a0 = Avx512F.FusedMultiplyAdd(p, Vector512.Load(v), a0);
+                    a1 = Avx512F.FusedMultiplyAdd(p, Vector512.Load(v + 16), a1);
+                    a2 = Avx512F.FusedMultiplyAdd(p, Vector512.Load(v + 32), a2);
+                    a3 = Avx512F.FusedMultiplyAdd(p, Vector512.Load(v + 48), a3);
+                }
+                var vi = Vector512.Create(inv);
+                Vector512.Store(a0 * vi, y + c); Vector512.Store(a1 * vi, y + c + 16);
+                Vector512.Store(a2 * vi, y + c + 32); Vector512.Store(a3 * vi, y + c + 48);
+            }
+            if (hs - c == 48)
+            {
+                Vector512<float> a0 = default, a1 = default, a2 = default;
+                float* v = vc + c;
+                for (int j = 0; j < n; j++, v += hs)
+                {
+                    var p = Vector512.Create(s[j]);
+                    a0 = Avx512F.FusedMultiplyAdd(p, Vector512.Load(v), a0);
+                    a1 = Avx512F.FusedMultiplyAdd(p, Vector512.Load(v + 16), a1);
+                    a2 = Avx512F.FusedMultiplyAdd(p, Vector512.Load(v + 32), a2);
+                }
+                var vi = Vector512.Create(inv);
+                Vector512.Store(a0 * vi, y + c); Vector512.Store(a1 * vi, y + c + 16); Vector512.Store(a2 * vi, y + c + 32);
+                return;
+            }
+            for (; c < hs; c += 16)
+            {
+                Vector512<float> a0 = default, a1 = default;
+                float* v = vc + c;
+                int j = 0;
+                for (; j + 2 <= n; j += 2, v += 2 * hs)
+                {
+                    a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(s[j]), Vector512.Load(v), a0);
+                    a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(s[j + 1]), Vector512.Load(v + hs), a1);
+                }
+                if (j < n) a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(s[j]), Vector512.Load(v), a0);
+                Vector512.Store((a0 + a1) * Vector512.Create(inv), y + c);
+            }
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index, int thread)
         {
-            int b = index / NH, h = index % NH, hs = this.hs, C = this.C;
-            long cacheBase = (((long)Layer * MaxB + b) * NH + h) * MaxT * hs;
-            float* kc = K + cacheBase, vc = V + cacheBase;
-            float* s = Scores + (long)thread * MaxT;
+            int b = index / NH, h = index % NH, hs = this.hs, C = this.C, stride = Stride;
+            long cacheBase = (((long)Layer * MaxB + b) * NH + h) * stride * hs;
+            float* kt = K + cacheBase, vc = V + cacheBase;
+            float* s = Scores + (long)thread * stride;
             float scale = 1f / MathF.Sqrt(hs);
-            // store this call's keys and values
+            // store this call's keys (transposed) and values
             for (int t = 0; t < T; t++)
             {
                 float* row = Qkv + (long)(b * T + t) * 3 * C + h * hs;
-                VecMath.Copy(kc + (long)(Pos + t) * hs, row + C, hs);
+                for (int d = 0; d < hs; d++) kt[(long)d * stride + Pos + t] = row[C + d];
                 VecMath.Copy(vc + (long)(Pos + t) * hs, row + 2 * C, hs);
             }
             for (int t = 0; t < T; t++)
             {
                 float* q = Qkv + (long)(b * T + t) * 3 * C + h * hs;
                 int n = Pos + t + 1;
-                for (int j = 0; j < n; j++) s[j] = VecMath.Dot(q, kc + (long)j * hs, hs) * scale;
+                float* y = Y + (long)(b * T + t) * C + h * hs;
+                if (Wide)
+                {
+                    WideAttend(y, q, kt, vc, s, n, hs, stride, scale);
+                    continue;
+                }
+                new Span<float>(s, n).Clear();
+                for (int d = 0; d < hs; d++) VecMath.Axpy(s, q[d], kt + (long)d * stride, n);
+                VecMath.Scale(s, n, scale);
                 float m = VecMath.Max(s, n);
                 float inv = 1f / VecMath.ExpShiftSum(s, n, m);
-                float* y = Y + (long)(b * T + t) * C + h * hs;
                 new Span<float>(y, hs).Clear();
                 for (int j = 0; j < n; j++) VecMath.Axpy(y, s[j] * inv, vc + (long)j * hs, hs);
             }
@@ -237,8 +369,13 @@ public sealed unsafe class KvCache
         var job = new AttendJob
         {
             Y = y, Qkv = qkv, K = kc, V = vc, Scores = scores, NH = _NH, hs = _hs, C = _C, T = T, Pos = pos,
-            MaxT = _maxT, MaxB = _maxB, Layer = layer,
+            Stride = _stride, MaxB = _maxB, Layer = layer, Wide = SmallKernel == 0 && WideMatmul.Supported && _hs % 16 == 0,
         };
+        if (Threads(B * T) == 1)
+        {
+            for (int i = 0; i < B * _NH; i++) job.Run(i, 0);
+            return;
+        }
         WorkPool.Run(ref job, B * _NH);
     }
 }

@@ -72,6 +72,54 @@ public class KvCacheTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void SplitKKernel_AlsoMatches()
+    {
+        int saved = KvCache.SmallKernel;
+        KvCache.SmallKernel = 2;
+        try { StepLogits_EqualFullForward_AtEveryPosition(3, 2); }
+        finally { KvCache.SmallKernel = saved; }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void TwoDecodeThreads_AlsoMatch(int B)
+    {
+        int saved = KvCache.DecodeThreads;
+        KvCache.DecodeThreads = 2;
+        try { StepLogits_EqualFullForward_AtEveryPosition(B, 2); }
+        finally { KvCache.DecodeThreads = saved; }
+    }
+
+    [Fact]
+    public void WideKernel_HeadSize64AndWideStrips_Match()
+    {
+        // C = 256: whole 128-column strips everywhere and the hs == 64 attention path
+        var cfg = new GptConfig(1, 4, 256, 24, 41);
+        int B = 3, T = 24;
+        var m = Model(cfg, B, T);
+        var seq = TestData.Tokens(B * T, 41, 5);
+        m.Forward(seq, B, T);
+        var full = m.Logits.ToArray();
+        var cache = new KvCache(m, B, T);
+        var prompts = new int[B];
+        for (int b = 0; b < B; b++) prompts[b] = seq[b * T];
+        var logits = cache.Prefill(prompts, B, 1);
+        double worst = 0;
+        for (int pos = 0; pos < T; pos++)
+        {
+            for (int b = 0; b < B; b++)
+                worst = Math.Max(worst, MaxRel(logits.Slice(b * 41, 41), full.AsSpan((b * T + pos) * 41, 41)));
+            if (pos + 1 == T) break;
+            var next = new int[B];
+            for (int b = 0; b < B; b++) next[b] = seq[b * T + pos + 1];
+            logits = cache.Step(next);
+        }
+        output.WriteLine($"C=256 B={B}: max rel diff vs full forward: {worst:E2}");
+        Assert.True(worst < 1e-4, $"{worst}");
+    }
+
+    [Fact]
     public void BatchRowsAreIndependent()
     {
         var cfg = new GptConfig(1, 2, 32, 16, 19);
