@@ -24,11 +24,42 @@ public sealed record EvalReport(Metrics Overall, IReadOnlyDictionary<string, Met
 /// </summary>
 public static class Evaluator
 {
+    /// <summary>
+    /// The documents of a split in file order or, when only part of the split will be read
+    /// (<paramref name="interleave"/>), taking one document of each genre in turn, so that a token budget
+    /// covers every genre instead of only the first files.
+    /// </summary>
+    public static IEnumerable<(TokenShard Shard, long[] Document)> DocumentOrder(IReadOnlyList<TokenShard> shards, bool interleave)
+    {
+        if (!interleave)
+        {
+            foreach (var shard in shards)
+                foreach (var d in shard.Info.Documents) yield return (shard, d);
+            yield break;
+        }
+        var byGenre = new SortedDictionary<string, Queue<(TokenShard, long[])>>(StringComparer.Ordinal);
+        foreach (var shard in shards)
+            foreach (var d in shard.Info.Documents)
+            {
+                string g = shard.Info.Genres[(int)d[2]];
+                if (!byGenre.TryGetValue(g, out var q)) byGenre[g] = q = new Queue<(TokenShard, long[])>();
+                q.Enqueue((shard, d));
+            }
+        bool any = true;
+        while (any)
+        {
+            any = false;
+            foreach (var q in byGenre.Values)
+                if (q.Count > 0) { any = true; yield return q.Dequeue(); }
+        }
+    }
+
     /// <summary>Evaluates <paramref name="model"/> on <paramref name="shards"/>.</summary>
     /// <param name="model">The model; its <see cref="GptModel.MaxBatch"/> rows are used per forward pass.</param>
     /// <param name="shards">A split of a <see cref="TokenDataset"/>.</param>
     /// <param name="contextLength">Window length T (at most the model's maximum sequence).</param>
-    /// <param name="maxTokens">Stop after about this many predicted tokens (0 = all); documents are visited in a fixed order.</param>
+    /// <param name="maxTokens">Stop after about this many predicted tokens (0 = all); with a budget, documents are taken
+    /// one genre after another in turn (see <see cref="DocumentOrder"/>) so every genre is measured.</param>
     /// <param name="padId">Input id used to pad short windows (its targets are ignored).</param>
     /// <exception cref="ArgumentOutOfRangeException">When <paramref name="contextLength"/> is outside the model's range.</exception>
     public static EvalReport Evaluate(GptModel model, IReadOnlyList<TokenShard> shards, int contextLength, long maxTokens = 0, int padId = 0)
@@ -78,26 +109,22 @@ public static class Evaluator
 
         try
         {
-            foreach (var shard in shards)
+            foreach (var (shard, d) in DocumentOrder(shards, maxTokens > 0))
             {
-                foreach (var d in shard.Info.Documents)
+                var doc = shard.Slice(d[0], (int)d[1]);
+                string genre = shard.Info.Genres[(int)d[2]];
+                for (int s = 0; s + 1 < doc.Length; s += T)
                 {
-                    var doc = shard.Slice(d[0], (int)d[1]);
-                    string genre = shard.Info.Genres[(int)d[2]];
-                    for (int s = 0; s + 1 < doc.Length; s += T)
-                    {
-                        int len = Math.Min(T, doc.Length - 1 - s);
-                        var inRow = inputs.AsSpan(rows * T, T);
-                        var tgRow = targets.AsSpan(rows * T, T);
-                        for (int t = 0; t < len; t++) { inRow[t] = doc[s + t]; tgRow[t] = doc[s + t + 1]; }
-                        inRow[len..].Fill(padId);
-                        tgRow[len..].Fill(-1);
-                        rowGenre[rows] = genre;
-                        rows++;
-                        counted += len;
-                        if (rows == B) Flush();
-                        if (maxTokens > 0 && counted >= maxTokens) break;
-                    }
+                    int len = Math.Min(T, doc.Length - 1 - s);
+                    var inRow = inputs.AsSpan(rows * T, T);
+                    var tgRow = targets.AsSpan(rows * T, T);
+                    for (int t = 0; t < len; t++) { inRow[t] = doc[s + t]; tgRow[t] = doc[s + t + 1]; }
+                    inRow[len..].Fill(padId);
+                    tgRow[len..].Fill(-1);
+                    rowGenre[rows] = genre;
+                    rows++;
+                    counted += len;
+                    if (rows == B) Flush();
                     if (maxTokens > 0 && counted >= maxTokens) break;
                 }
                 if (maxTokens > 0 && counted >= maxTokens) break;

@@ -156,26 +156,22 @@ public sealed class KneserNey
         var sums = new Dictionary<string, (double Loss, long N, long Correct)>(StringComparer.Ordinal);
         var p = new double[_vocab];
         long counted = 0;
-        foreach (var shard in shards)
+        foreach (var (shard, d) in Evaluator.DocumentOrder(shards, maxTokens > 0))
         {
-            foreach (var d in shard.Info.Documents)
+            var doc = shard.Slice(d[0], (int)d[1]);
+            string genre = shard.Info.Genres[(int)d[2]];
+            var (loss, n, correct) = sums.GetValueOrDefault(genre);
+            for (int i = 1; i < doc.Length; i++)
             {
-                var doc = shard.Slice(d[0], (int)d[1]);
-                string genre = shard.Info.Genres[(int)d[2]];
-                var (loss, n, correct) = sums.GetValueOrDefault(genre);
-                for (int i = 1; i < doc.Length; i++)
-                {
-                    Distribution(doc[Math.Max(0, i - _order + 1)..i], p);
-                    int best = 0;
-                    for (int v = 1; v < p.Length; v++) if (p[v] > p[best]) best = v;
-                    loss -= Math.Log(p[doc[i]]);
-                    if (best == doc[i]) correct++;
-                    n++;
-                    if (maxTokens > 0 && ++counted >= maxTokens) break;
-                }
-                sums[genre] = (loss, n, correct);
-                if (maxTokens > 0 && counted >= maxTokens) break;
+                Distribution(doc[Math.Max(0, i - _order + 1)..i], p);
+                int best = 0;
+                for (int v = 1; v < p.Length; v++) if (p[v] > p[best]) best = v;
+                loss -= Math.Log(p[doc[i]]);
+                if (best == doc[i]) correct++;
+                n++;
+                if (maxTokens > 0 && ++counted >= maxTokens) break;
             }
+            sums[genre] = (loss, n, correct);
             if (maxTokens > 0 && counted >= maxTokens) break;
         }
         double tl = 0; long tn = 0, tc = 0;
