@@ -1,5 +1,6 @@
 // Legend: B = batch of sequences decoded together, T = new tokens per sequence in one call,
 // C = channels, NH = heads, hs = head size, V = vocabulary, L = layers, P = positions cached so far.
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -25,6 +26,9 @@ public sealed unsafe class KvCache
     private readonly float[] _params;
     private readonly float[] _w;                    // 64-byte aligned copy of _params from the last Prefill
     private readonly int _wAlign;                   // floats skipped at the start of _w to reach 64 bytes
+    private bool _packed;                           // _w's layer matrices are strip-packed (AVX-512 decoding)
+    private float* _orig;                           // pinned _params while Run is active (row-major weights)
+    private float* _p;                              // pinned, aligned snapshot in _w while Run is active
     private readonly ParameterLayout _layout;
     private readonly int _L, _C, _NH, _hs, _V, _maxB, _maxT;
     private readonly int _stride;                   // maxT rounded up to 16: positions per head in the caches
@@ -116,7 +120,7 @@ public sealed unsafe class KvCache
         CheckTokens(prompts[..(batchSize * promptLength)]);
         _b = batchSize;
         _len = 0;
-        _params.AsSpan().CopyTo(_w.AsSpan(_wAlign)); // snapshot the weights, aligned for 64-byte loads
+        Snapshot();
         Run(prompts, promptLength);
         return Logits;
     }
@@ -132,8 +136,32 @@ public sealed unsafe class KvCache
         if (_len >= _maxT) throw new InvalidOperationException($"the cache is full ({_maxT} positions)");
         if (tokens.Length < _b) throw new ArgumentException($"needs one token per sequence ({_b})", nameof(tokens));
         CheckTokens(tokens[.._b]);
-        Run(tokens, 1);
+        TunedRun(tokens);
         return Logits;
+    }
+
+    /// <summary>
+    /// Copies the parameters into the aligned buffer; with the AVX-512 kernels, the four matrix weights
+    /// of every layer are stored there strip-packed (<see cref="WideMatmul.Pack"/>) so decoding streams them sequentially.
+    /// </summary>
+    private void Snapshot()
+    {
+        _packed = SmallKernel == 0 && WideMatmul.Supported;
+        _params.AsSpan().CopyTo(_w.AsSpan(_wAlign));
+        if (!_packed) return;
+        int C = _C;
+        fixed (float* src = _params) fixed (float* w0 = _w)
+        {
+            float* dst = w0 + _wAlign;
+            for (int l = 0; l < _L; l++)
+            {
+                long o2 = _off[l * 12 + 2], o4 = _off[l * 12 + 4], o8 = _off[l * 12 + 8], o10 = _off[l * 12 + 10];
+                WideMatmul.Pack(dst + o2, src + o2, C, 3 * C);
+                WideMatmul.Pack(dst + o4, src + o4, C, C);
+                WideMatmul.Pack(dst + o8, src + o8, C, 4 * C);
+                WideMatmul.Pack(dst + o10, src + o10, 4 * C, C);
+            }
+        }
     }
 
     private void CheckTokens(ReadOnlySpan<int> tokens)
@@ -145,12 +173,14 @@ public sealed unsafe class KvCache
     private void Run(ReadOnlySpan<int> tokens, int T)
     {
         int B = _b, C = _C, rows = B * T, pos = _len;
-        fixed (float* w0 = _w) fixed (float* x = _x) fixed (float* xn = _xn) fixed (float* qkv = _qkv)
+        fixed (float* w0 = _w) fixed (float* orig = _params) fixed (float* x = _x) fixed (float* xn = _xn) fixed (float* qkv = _qkv)
         fixed (float* y = _y) fixed (float* h = _h) fixed (float* last = _last) fixed (float* logits = _logits)
         fixed (float* kc = _k) fixed (float* vc = _v) fixed (float* sc = _scores) fixed (float* part = _partial)
         {
             float* p = w0 + _wAlign;
             _part = part;
+            _orig = orig;
+            _p = p;
             for (int b = 0; b < B; b++)
                 for (int t = 0; t < T; t++)
                 {
@@ -162,12 +192,12 @@ public sealed unsafe class KvCache
             {
                 var o = _off.AsSpan(l * 12, 12);
                 Norm(xn, x, p + o[0], p + o[1], rows);
-                Linear(qkv, xn, p + o[2], p + o[3], rows, C, 3 * C, Epilogue.Store);
+                Linear(qkv, xn, o[2], p + o[3], rows, C, 3 * C, Epilogue.Store);
                 Attend(y, qkv, kc, vc, sc, l, B, T, pos);
-                Linear(x, y, p + o[4], p + o[5], rows, C, C, Epilogue.Accumulate);
+                Linear(x, y, o[4], p + o[5], rows, C, C, Epilogue.Accumulate);
                 Norm(xn, x, p + o[6], p + o[7], rows);
-                Linear(h, xn, p + o[8], p + o[9], rows, C, 4 * C, Epilogue.Gelu);
-                Linear(x, h, p + o[10], p + o[11], rows, 4 * C, C, Epilogue.Accumulate);
+                Linear(h, xn, o[8], p + o[9], rows, C, 4 * C, Epilogue.Gelu);
+                Linear(x, h, o[10], p + o[11], rows, 4 * C, C, Epilogue.Accumulate);
             }
             for (int b = 0; b < B; b++) VecMath.Copy(xn + (long)b * C, x + (long)(b * T + T - 1) * C, C);
             Norm(last, xn, p + _lnfW, p + _lnfB, B);
@@ -198,25 +228,72 @@ public sealed unsafe class KvCache
     };
 
     /// <summary>
-    /// Most threads a decoding step (fewer than <see cref="GemmRows"/> rows) uses; default 1
-    /// (<c>CADENZA_DECODE_THREADS</c>). A small model's step is a fraction of a millisecond, split
-    /// into a few dozen dependent products, so handing each to a second thread costs more than it saves
-    /// (and far more when a worker is descheduled on a busy machine).
+    /// Most threads a decoding step (fewer than <see cref="GemmRows"/> rows) uses, within
+    /// <see cref="EngineThreads.Count"/>; default all (<c>CADENZA_DECODE_THREADS</c> overrides). Each
+    /// product is split one 128-column strip per work item, so a thread that is descheduled on a busy
+    /// machine holds up at most one strip.
     /// </summary>
     internal static int DecodeThreads { get; set; } =
-        int.TryParse(Environment.GetEnvironmentVariable("CADENZA_DECODE_THREADS"), out int dt) && dt >= 1 ? dt : 1;
+        int.TryParse(Environment.GetEnvironmentVariable("CADENZA_DECODE_THREADS"), out int dt) && dt >= 1 ? dt : int.MaxValue;
 
-    private static int Threads(int rows)
+    /// <summary>
+    /// Whether <see cref="Step"/> picks its thread count by measurement (default; off when
+    /// <c>CADENZA_DECODE_THREADS</c> is set): every <see cref="TuneCycle"/> steps it times
+    /// <see cref="TuneProbe"/> steps with its current choice and then as many with the other one
+    /// (one thread or <see cref="DecodeThreads"/>), and switches when the other is clearly faster.
+    /// On an idle machine two threads win; when other processes keep the cores busy, a worker that
+    /// is descheduled mid-step stalls every product, and one thread wins. Results do not depend on it.
+    /// </summary>
+    internal static bool AdaptiveThreads { get; set; } = Environment.GetEnvironmentVariable("CADENZA_DECODE_THREADS") == null;
+
+    private const int TuneCycle = 64, TuneProbe = 4;
+    private int _tuneThreads = int.MaxValue; // current choice for decoding steps
+    private int _tunePhase = TuneCycle - 2 * TuneProbe; // so the first comparison comes after 8 steps
+    private long _tuneBase, _tuneTry;
+    private int _stepThreads = int.MaxValue; // threads for the Run in progress
+
+    private int Threads(int rows)
     {
-        if (rows >= GemmRows || !WorkPool.CanParallelize) return rows >= GemmRows ? EngineThreads.Count : 1;
-        return Math.Min(EngineThreads.Count, DecodeThreads);
+        if (rows >= GemmRows) return EngineThreads.Count;
+        if (!WorkPool.CanParallelize) return 1;
+        return Math.Min(Math.Min(EngineThreads.Count, DecodeThreads), _stepThreads);
     }
 
-    private void Linear(float* output, float* inp, float* w, float* bias, int rows, int K, int N, Epilogue ep)
+    /// <summary>Runs one decoding step with the measured thread choice (see <see cref="AdaptiveThreads"/>).</summary>
+    private void TunedRun(ReadOnlySpan<int> tokens)
     {
+        int max = Math.Min(EngineThreads.Count, DecodeThreads);
+        if (!AdaptiveThreads || max <= 1)
+        {
+            _stepThreads = int.MaxValue;
+            Run(tokens, 1);
+            return;
+        }
+        int current = Math.Min(_tuneThreads, max), other = current == 1 ? max : 1;
+        bool probing = _tunePhase >= TuneCycle - TuneProbe, baseline = !probing && _tunePhase >= TuneCycle - 2 * TuneProbe;
+        _stepThreads = probing ? other : current;
+        long t0 = Stopwatch.GetTimestamp();
+        Run(tokens, 1);
+        long dt = Stopwatch.GetTimestamp() - t0;
+        if (baseline) _tuneBase += dt;
+        else if (probing) _tuneTry += dt;
+        if (++_tunePhase == TuneCycle)
+        {
+            if (_tuneTry * 10 < _tuneBase * 9) _tuneThreads = other;
+            else _tuneThreads = current;
+            _tunePhase = 0; _tuneBase = 0; _tuneTry = 0;
+        }
+        _stepThreads = int.MaxValue;
+    }
+
+    /// <summary>output (rows, N) (=, +=, gelu) inp (rows, K) @ the weight at offset wOff + bias.</summary>
+    private void Linear(float* output, float* inp, long wOff, float* bias, int rows, int K, int N, Epilogue ep)
+    {
+        float* w = (_packed ? _orig : _p) + wOff; // row-major
         if (rows < GemmRows)
         {
-            if (SmallKernel == 0 && WideMatmul.Supported) WideMatmul.Run(output, inp, w, bias, rows, K, N, ep, Threads(rows));
+            if (SmallKernel == 0 && WideMatmul.Supported)
+                WideMatmul.Run(output, inp, _packed ? _p + wOff : w, bias, rows, K, N, ep, Threads(rows), _packed);
             else if (SmallKernel != 1) SmallMatmul.RunSplitK(output, inp, w, bias, rows, K, N, ep, _part);
             else SmallMatmul.Run(output, inp, w, bias, rows, K, N, ep);
             return;

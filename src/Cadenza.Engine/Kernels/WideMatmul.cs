@@ -26,22 +26,49 @@ internal static unsafe class WideMatmul
         public float* Out, X, W, Bias;
         public int M, K, N, Items;
         public Epilogue Ep;
+        public bool Packed;
 
         public void Run(int index, int thread)
         {
-            int strips = N / Strip;
+            int strips = N / Strip, tw = N - strips * Strip;
             int s0 = (int)((long)strips * index / Items), s1 = (int)((long)strips * (index + 1) / Items);
-            Strips(Out, X, W, Bias, M, K, N, Ep, s0 * Strip, s1 * Strip);
-            if (index == Items - 1 && strips * Strip < N) Tail(Out, X, W, Bias, M, K, N, Ep, strips * Strip);
+            Strips(Out, X, W, Bias, M, K, N, Ep, s0, s1, Packed);
+            if (index == Items - 1 && tw > 0)
+            {
+                if (Packed) Tail(Out, X, W + (long)strips * K * Strip, tw, Bias, M, K, N, Ep, strips * Strip, tw);
+                else Tail(Out, X, W + strips * Strip, N, Bias, M, K, N, Ep, strips * Strip, tw);
+            }
         }
     }
 
-    /// <summary>out (M,N) (=, +=, or gelu) x (M,K) @ w (K,N) + bias (may be null), on up to <paramref name="threads"/> threads.</summary>
-    public static void Run(float* output, float* x, float* w, float* bias, int M, int K, int N, Epilogue ep, int threads)
+    /// <summary>
+    /// Copies w (K,N) row-major from <paramref name="src"/> to <paramref name="dst"/> in the packed
+    /// layout <see cref="Run"/> reads with packed = true: each 128-column strip's K rows contiguous
+    /// (K × 128 floats, strip after strip), then the remaining N mod 128 columns as a (K, N mod 128) block.
+    /// Same size as w, so it can replace w in a parameter buffer.
+    /// </summary>
+    public static void Pack(float* dst, float* src, int K, int N)
+    {
+        int strips = N / Strip, tw = N - strips * Strip;
+        for (int s = 0; s < strips; s++)
+            for (int i = 0; i < K; i++)
+                Buffer.MemoryCopy(src + (long)i * N + s * Strip, dst + ((long)s * K + i) * Strip, Strip * sizeof(float), Strip * sizeof(float));
+        float* t = dst + (long)strips * K * Strip;
+        if (tw > 0)
+            for (int i = 0; i < K; i++)
+                Buffer.MemoryCopy(src + (long)i * N + strips * Strip, t + (long)i * tw, tw * sizeof(float), tw * sizeof(float));
+    }
+
+    /// <summary>
+    /// out (M,N) (=, +=, or gelu) x (M,K) @ w (K,N) + bias (may be null), on up to <paramref name="threads"/> threads.
+    /// w is row-major, or laid out by <see cref="Pack"/> when <paramref name="packed"/> (then every strip streams sequentially).
+    /// </summary>
+    public static void Run(float* output, float* x, float* w, float* bias, int M, int K, int N, Epilogue ep, int threads, bool packed = false)
     {
         int strips = N / Strip;
-        int items = Math.Max(1, Math.Min(threads, strips));
-        var job = new Job { Out = output, X = x, W = w, Bias = bias, M = M, K = K, N = N, Ep = ep, Items = items };
+        // one strip per item when parallel: a descheduled thread then holds up at most one strip
+        int items = threads <= 1 ? 1 : Math.Max(1, strips);
+        var job = new Job { Out = output, X = x, W = w, Bias = bias, M = M, K = K, N = N, Ep = ep, Items = items, Packed = packed };
         if (items == 1) { job.Run(0, 0); return; }
         WorkPool.Run(ref job, items);
     }
@@ -55,27 +82,30 @@ internal static unsafe class WideMatmul
         return Vector512.Create(0.5f) * v * (Vector512<float>.One + tanh);
     }
 
-    /// <summary>Columns [j0, j1) (whole strips) of every row.</summary>
+    /// <summary>Strips [s0, s1) (128 columns each) of every row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Strips(float* Out, float* X, float* W, float* Bias, int M, int K, int N, Epilogue ep, int j0, int j1)
+    private static void Strips(float* Out, float* X, float* W, float* Bias, int M, int K, int N, Epilogue ep, int s0, int s1, bool packed)
     {
         // The FMA loops write raw sums to this scratch and the epilogue runs separately, so the JIT
         // keeps all accumulators in registers (an inlined epilogue makes it spill them every iteration).
         float* sums = stackalloc float[2 * Strip + 16];
         sums = (float*)(((nint)sums + 63) & ~(nint)63);
-        for (int j = j0; j < j1; j += Strip)
+        long stride = packed ? Strip : N;
+        for (int st = s0; st < s1; st++)
         {
+            int j = st * Strip;
+            float* w = packed ? W + (long)st * K * Strip : W + j;
             float* bias = Bias == null ? null : Bias + j;
             int r = 0;
             for (; r + 2 <= M; r += 2)
             {
-                Two(X + (long)r * K, X + (long)(r + 1) * K, W + j, N, K, sums);
+                Two(X + (long)r * K, X + (long)(r + 1) * K, w, stride, K, sums);
                 Finish(Out + (long)r * N + j, sums, bias, ep, Strip);
                 Finish(Out + (long)(r + 1) * N + j, sums + Strip, bias, ep, Strip);
             }
             if (r < M)
             {
-                One(X + (long)r * K, W + j, N, K, sums);
+                One(X + (long)r * K, w, stride, K, sums);
                 Finish(Out + (long)r * N + j, sums, bias, ep, Strip);
             }
         }
@@ -145,19 +175,18 @@ internal static unsafe class WideMatmul
         }
     }
 
-    /// <summary>Columns [j0, N) (fewer than a strip): 16 columns at a time, then one at a time.</summary>
+    /// <summary>The last tw (&lt; 128) columns, starting at output column j0: wt holds them with row stride n.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tail(float* Out, float* X, float* W, float* Bias, int M, int K, int N, Epilogue ep, int j0)
+    private static void Tail(float* Out, float* X, float* wt, long n, float* Bias, int M, int K, int N, Epilogue ep, int j0, int tw)
     {
-        long n = N;
-        int j = j0;
+        int c = 0;
         float* sums = stackalloc float[16];
-        for (; j + 16 <= N; j += 16)
+        for (; c + 16 <= tw; c += 16)
             for (int r = 0; r < M; r++)
             {
                 float* xa = X + (long)r * K;
                 Vector512<float> a = default, b = default;
-                float* w = W + j;
+                float* w = wt + c;
                 int i = 0;
                 for (; i + 2 <= K; i += 2, w += 2 * n)
                 {
@@ -166,13 +195,14 @@ internal static unsafe class WideMatmul
                 }
                 if (i < K) a = Avx512F.FusedMultiplyAdd(Vector512.Create(xa[i]), Vector512.Load(w), a);
                 Vector512.Store(a + b, sums);
-                Finish(Out + (long)r * N + j, sums, Bias == null ? null : Bias + j, ep, 16);
+                Finish(Out + (long)r * N + j0 + c, sums, Bias == null ? null : Bias + j0 + c, ep, 16);
             }
-        for (; j < N; j++)
+        for (; c < tw; c++)
             for (int r = 0; r < M; r++)
             {
+                int j = j0 + c;
                 float v = Bias == null ? 0f : Bias[j];
-                for (int i = 0; i < K; i++) v += X[(long)r * K + i] * W[i * n + j];
+                for (int i = 0; i < K; i++) v += X[(long)r * K + i] * wt[i * n + c];
                 float* o = Out + (long)r * N + j;
                 switch (ep)
                 {
@@ -221,7 +251,7 @@ internal static unsafe class WideMatmul
     /// <summary>Tied LM head: logits (M,V) = x (M,C) @ wteᵀ, reading each wte row once for all rows.</summary>
     public static void Head(float* logits, float* x, float* wte, int M, int C, int V, int threads)
     {
-        int items = Math.Max(1, Math.Min(threads, V / 64));
+        int items = threads <= 1 ? 1 : Math.Max(1, Math.Min(threads * 4, V / 64));
         var job = new HeadJob { Out = logits, X = x, Wte = wte, M = M, C = C, V = V, Items = items };
         if (items == 1) { job.Run(0, 0); return; }
         WorkPool.Run(ref job, items);
