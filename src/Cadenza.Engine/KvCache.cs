@@ -32,7 +32,7 @@ public sealed unsafe class KvCache
     private readonly ParameterLayout _layout;
     private readonly int _L, _C, _NH, _hs, _V, _maxB, _maxT;
     private readonly int _stride;                   // maxT rounded up to 16: positions per head in the caches
-    private readonly float[] _k, _v;               // keys transposed (L, maxB, NH, hs, stride); values (L, maxB, NH, stride, hs)
+    private readonly float[] _k, _v;               // keys (L, maxB, NH, stride/16, hs, 16); values (L, maxB, NH, stride, hs)
     private readonly float[] _x, _xn, _qkv, _y, _h, _last, _logits, _scores, _partial;
     private readonly long[] _off;                   // per-layer tensor offsets, 12 per layer
     private readonly long _wte, _wpe, _lnfW, _lnfB;
@@ -318,43 +318,28 @@ public sealed unsafe class KvCache
         public bool Wide; // AVX-512 path (hs a multiple of 16)
 
         /// <summary>
-        /// y (hs) = Σⱼ softmax(q·kⱼ·scale) vⱼ over the n cached positions. kt is the head's key cache
-        /// transposed, (hs, Stride) with Stride a multiple of 16, so scores for 16 positions at a time
-        /// are plain FMAs (no horizontal sums); s is scratch (Stride).
+        /// y (hs) = Σⱼ softmax(q·kⱼ·scale) vⱼ over the n cached positions. kt is the head's key cache in
+        /// blocks of 16 positions, each block (hs, 16) (position p, channel d at (p/16)·hs·16 + d·16 + p%16),
+        /// so the keys stream sequentially and scores for 16 positions at a time are plain FMAs;
+        /// s is scratch (n rounded up to 16).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void WideAttend(float* y, float* q, float* kt, float* vc, float* s, int n, int hs, int stride, float scale)
+        private static void WideAttend(float* y, float* q, float* kt, float* vc, float* s, int n, int hs, float scale)
         {
-            int n16 = (n + 15) & ~15; // positions past n hold stale finite values (or zeros) and are ignored
-            int j0 = 0;
-            for (; j0 + 64 <= n16; j0 += 64)
+            int blocks = (n + 15) >> 4; // positions past n in the last block hold stale finite values (or zeros), ignored
+            var sc = Vector512.Create(scale);
+            for (int bk = 0; bk < blocks; bk++)
             {
+                float* k = kt + (long)bk * hs * 16;
                 Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                float* k = kt + j0;
-                for (int d = 0; d < hs; d++, k += stride)
-                {
-                    var qd = Vector512.Create(q[d]);
-                    a0 = Avx512F.FusedMultiplyAdd(qd, Vector512.Load(k), a0);
-                    a1 = Avx512F.FusedMultiplyAdd(qd, Vector512.Load(k + 16), a1);
-                    a2 = Avx512F.FusedMultiplyAdd(qd, Vector512.Load(k + 32), a2);
-                    a3 = Avx512F.FusedMultiplyAdd(qd, Vector512.Load(k + 48), a3);
-                }
-                var sc = Vector512.Create(scale);
-                Vector512.Store(a0 * sc, s + j0); Vector512.Store(a1 * sc, s + j0 + 16);
-                Vector512.Store(a2 * sc, s + j0 + 32); Vector512.Store(a3 * sc, s + j0 + 48);
-            }
-            for (; j0 < n16; j0 += 16)
-            {
-                Vector512<float> a0 = default, a1 = default;
-                float* k = kt + j0;
-                int d = 0;
-                for (; d + 2 <= hs; d += 2, k += 2 * stride)
+                for (int d = 0; d < hs; d += 4, k += 64)
                 {
                     a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(q[d]), Vector512.Load(k), a0);
-                    a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(q[d + 1]), Vector512.Load(k + stride), a1);
+                    a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(q[d + 1]), Vector512.Load(k + 16), a1);
+                    a2 = Avx512F.FusedMultiplyAdd(Vector512.Create(q[d + 2]), Vector512.Load(k + 32), a2);
+                    a3 = Avx512F.FusedMultiplyAdd(Vector512.Create(q[d + 3]), Vector512.Load(k + 48), a3);
                 }
-                if (d < hs) a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(q[d]), Vector512.Load(k), a0);
-                Vector512.Store((a0 + a1) * Vector512.Create(scale), s + j0);
+                Vector512.Store(((a0 + a1) + (a2 + a3)) * sc, s + bk * 16);
             }
             float m = VecMath.Max(s, n);
             float inv = 1f / VecMath.ExpShiftSum(s, n, m);
@@ -409,15 +394,18 @@ public sealed unsafe class KvCache
         public void Run(int index, int thread)
         {
             int b = index / NH, h = index % NH, hs = this.hs, C = this.C, stride = Stride;
+            int blk = hs * 16; // floats per block of 16 key positions
             long cacheBase = (((long)Layer * MaxB + b) * NH + h) * stride * hs;
             float* kt = K + cacheBase, vc = V + cacheBase;
             float* s = Scores + (long)thread * stride;
             float scale = 1f / MathF.Sqrt(hs);
-            // store this call's keys (transposed) and values
+            // store this call's keys (blocked, transposed) and values
             for (int t = 0; t < T; t++)
             {
                 float* row = Qkv + (long)(b * T + t) * 3 * C + h * hs;
-                for (int d = 0; d < hs; d++) kt[(long)d * stride + Pos + t] = row[C + d];
+                int p = Pos + t;
+                float* kb = kt + (long)(p >> 4) * blk + (p & 15);
+                for (int d = 0; d < hs; d++) kb[d * 16] = row[C + d];
                 VecMath.Copy(vc + (long)(Pos + t) * hs, row + 2 * C, hs);
             }
             for (int t = 0; t < T; t++)
@@ -427,11 +415,12 @@ public sealed unsafe class KvCache
                 float* y = Y + (long)(b * T + t) * C + h * hs;
                 if (Wide)
                 {
-                    WideAttend(y, q, kt, vc, s, n, hs, stride, scale);
+                    WideAttend(y, q, kt, vc, s, n, hs, scale);
                     continue;
                 }
                 new Span<float>(s, n).Clear();
-                for (int d = 0; d < hs; d++) VecMath.Axpy(s, q[d], kt + (long)d * stride, n);
+                for (int j0 = 0; j0 < n; j0 += 16)
+                    for (int d = 0; d < hs; d++) VecMath.Axpy(s + j0, q[d], kt + (long)(j0 >> 4) * blk + d * 16, Math.Min(16, n - j0));
                 VecMath.Scale(s, n, scale);
                 float m = VecMath.Max(s, n);
                 float inv = 1f / VecMath.ExpShiftSum(s, n, m);
