@@ -81,7 +81,11 @@ public sealed class CliArgs
         var s = Get(name);
         if (s == null) return defaultValue;
         if (!int.TryParse(s, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int v))
+        {
+            if (System.Numerics.BigInteger.TryParse(s, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out _))
+                throw new UsageException($"--{name} must be between {min} and {max}, got {s}");
             throw new UsageException($"--{name} must be a whole number, got '{s}'");
+        }
         if (v < min || v > max) throw new UsageException($"--{name} must be between {min} and {max}, got {v}");
         return v;
     }

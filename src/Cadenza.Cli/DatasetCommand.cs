@@ -43,6 +43,9 @@ public static class DatasetCommand
         if (a.Positionals.Count == 0) throw new UsageException("dataset build: give at least one folder or file");
         string output = a.Get("output") ?? throw new UsageException("dataset build: -o <dir> is required");
         if (File.Exists(output)) throw new UsageException($"{output}: exists and is a file; give a folder");
+        if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any() && !File.Exists(Path.Combine(output, DatasetBuilder.ManifestFile)))
+            throw new UsageException($"{output}: the folder is not empty and holds no dataset; choose an empty or new folder (nothing was written)");
+        OutputFiles.CheckWritableFolder(output, "dataset");
         var tokArg = a.Get("tokenizer") ?? "remi";
         Tokenizer tokenizer = tokArg == "remi" ? new RemiTokenizer() : TokenizerChoice.Resolve(tokArg, null, out _);
         int tmin = 0, tmax = 0;
@@ -90,6 +93,8 @@ public static class DatasetCommand
             Console.Error.WriteLine($"  {name,-10} {split.Pieces,5} pieces, {split.Sequences,6} sequences, {split.Tokens,12:N0} tokens  " +
                 string.Join(", ", split.TokensByGenre.Select(kv => $"{kv.Key} {kv.Value:N0}")));
         }
+        if (manifest.Validation.Pieces == 0)
+            Console.Error.WriteLine("  note: no piece went to validation (too few pieces or --val-fraction 0); 'train' will skip validation and 'eval' needs one");
         var errors = manifest.Skipped.Where(s => !s.Reason.StartsWith("labelled 'test'", StringComparison.Ordinal) && s.Reason != "no notes").ToList();
         int otherSkips = manifest.Skipped.Count - errors.Count;
         if (otherSkips > 0) Console.Error.WriteLine($"  skipped {otherSkips} file(s) on purpose (test files, no notes); see manifest.json");

@@ -23,7 +23,8 @@ public static class EvalCommand
           --data <dir>       a dataset made by 'cadenza dataset build' with the model's tokenizer
           --baseline ngram   add the Kneser-Ney baseline
           --order <n>        n-gram order, 1-5 (default 5)
-          --max-tokens <n>   evaluate at most n validation tokens (default: all)
+          --max-tokens <n>   evaluate about n validation tokens, whole context windows, taking the
+                             genres in turn (default: all)
           --batch <b>        sequences per forward pass (default 8)
           --json             machine-readable output
 

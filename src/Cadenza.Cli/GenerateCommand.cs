@@ -13,7 +13,7 @@ public static class GenerateCommand
     /// <summary>Help text.</summary>
     public const string Help = """
         usage: cadenza generate -o <out.mid> [--wav <out.wav>] [--model <dir>] [--genre <g>]
-                                [--primer <in.mid> [--primer-bars N]] [--bars N | --tokens N]
+                                [--primer <in.mid> [--primer-bars N]] [--bars N] [--tokens N]
                                 [--temperature T] [--top-k K] [--top-p P] [--seed S] [--count C]
 
         Samples a new piece from a model and writes it as MIDI (and WAV with --wav, rendered by the
@@ -24,7 +24,8 @@ public static class GenerateCommand
           --primer <in.mid>    continue this piece; its first --primer-bars bars (default 4, 0 = all)
                                are kept exactly
           --bars <n>           length of the piece in bars, primer included (default 16)
-          --tokens <n>         stop after n sampled tokens instead (or at the model's end token)
+          --tokens <n>         stop after n sampled tokens: alone, the length of the piece (or until the
+                               model's end token); with --bars, a limit (default 400 per bar)
           --temperature <t>    0 = always the most likely token; higher = more adventurous (default 1.0)
           --top-k <k>          sample among the k most likely tokens (default 0 = all)
           --top-p <p>          sample among the most likely tokens covering p of the probability (default 0.95)
@@ -43,7 +44,6 @@ public static class GenerateCommand
         if (a.Positionals.Count > 0) throw new UsageException($"generate: unexpected argument '{a.Positionals[0]}' (see 'cadenza generate --help')");
         string output = a.Get("output") ?? throw new UsageException("generate: -o <out.mid> is required");
         string? wav = a.Get("wav");
-        if (a.Has("bars") && a.Has("tokens")) throw new UsageException("generate: give --bars or --tokens, not both");
         int count = a.GetInt("count", 1, 1, 1000);
         ulong seed;
         if (a.Get("seed") is { } seedText)
@@ -61,12 +61,13 @@ public static class GenerateCommand
         };
         try { sampling.Validate(); }
         catch (ArgumentException e) { throw new UsageException("generate: " + e.Message.Split(" (Parameter")[0]); }
-        int? bars = a.Has("tokens") ? null : a.GetInt("bars", 16, 1, 4096);
+        int? bars = a.Has("tokens") && !a.Has("bars") ? null : a.GetInt("bars", 16, 1, 4096);
         int maxTokens = a.Has("tokens") ? a.GetInt("tokens", 1024, 1, 1_000_000) : Math.Max(1024, (bars ?? 16) * 400);
         Score? primer = null;
         string? primerPath = a.Get("primer");
         if (primerPath != null)
         {
+            if (Directory.Exists(primerPath)) throw new UsageException($"{primerPath}: is a folder; --primer takes a MIDI file");
             if (!File.Exists(primerPath)) throw new UsageException($"{primerPath}: primer file not found");
             primer = MidiFile.Read(primerPath).Score;
         }
@@ -84,6 +85,7 @@ public static class GenerateCommand
         foreach (var (mid, w) in outputs)
         {
             OutputFiles.CheckWritable(mid, "MIDI file");
+            if (primerPath != null) OutputFiles.CheckNotInput(mid, primerPath);
             if (w != null) OutputFiles.CheckWritable(w, "WAV file");
         }
 
@@ -117,11 +119,11 @@ public static class GenerateCommand
                 foreach (var f in written) File.Delete(f);
                 throw;
             }
-            int barCount = result.Tokens.Count(t => t == generator.Tokenizer.Vocabulary["Bar_None"]);
-            Console.Error.WriteLine($"  {mid}{(w != null ? " + " + w : "")}: seed {seed + (ulong)i}, {barCount} bars, {score.NoteCount} notes in {score.Tracks.Count} part(s), " +
+            Console.Error.WriteLine($"  {mid}{(w != null ? " + " + w : "")}: seed {seed + (ulong)i}, {result.Bars} bars, {score.NoteCount} notes in {score.Tracks.Count} part(s), " +
                                     $"{score.DurationSeconds:F1} s; {result.GeneratedTokens} tokens at {result.TokensPerSecond:N0} tokens/s" +
                                     $"{(result.StoppedAtEos ? ", ended by the model" : "")}{(result.SlidingWindows > 0 ? $", context slid {result.SlidingWindows}x" : "")}, " +
-                                    $"{result.Repairs} repairs");
+                                    $"{result.Repairs} repairs" +
+                                    (result.HitTokenLimit ? $"; stopped at the {options.MaxTokens:N0}-token limit{(bars is { } b ? $" before bar {b}" : "")} (raise it with --tokens, or lower --bars)" : ""));
         }
         return Program.Ok;
     }

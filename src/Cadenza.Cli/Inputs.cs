@@ -33,6 +33,10 @@ public static class Inputs
         return files;
     }
 
+    /// <summary>A message with a leading "path: " removed (the caller names the file itself).</summary>
+    public static string WithoutPath(string message, string path) =>
+        message.StartsWith(path + ": ", StringComparison.Ordinal) ? message[(path.Length + 2)..] : message;
+
     /// <summary>Writes text to <paramref name="path"/> atomically (temporary file, then rename), creating folders.</summary>
     public static void WriteTextAtomic(string path, string text)
     {

@@ -44,7 +44,7 @@ public static class Program
             var rest = args[1..];
             if (rest.Contains("--help") || rest.Contains("-h"))
             {
-                Console.Out.Write(verb.Help);
+                Console.Out.WriteLine(verb.Help.TrimEnd());
                 return Ok;
             }
             try
@@ -66,9 +66,20 @@ public static class Program
                 Console.Error.WriteLine("cadenza: " + e.Message);
                 return Fatal;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException)
             {
-                Console.Error.WriteLine("cadenza: " + e.Message);
+                Console.Error.WriteLine($"cadenza {verb.Name}: " + e.Message.Split(" (Parameter '")[0]);
+                return Fatal;
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine($"cadenza {verb.Name}: cancelled");
+                return Fatal;
+            }
+            catch (Exception e) when (Environment.GetEnvironmentVariable("CADENZA_DEBUG") != "1")
+            {
+                // A bug of ours, not the user's: one line, and how to get the details for a report.
+                Console.Error.WriteLine($"cadenza {verb.Name}: internal error ({e.GetType().Name}): {e.Message} — run again with CADENZA_DEBUG=1 for the stack trace, and please report it");
                 return Fatal;
             }
         }

@@ -32,11 +32,14 @@ public static class RenderCommand
         if (!File.Exists(input)) throw new UsageException($"{input}: no such file");
         var options = new SynthOptions { SampleRate = a.GetInt("sample-rate", 44100, 8000, 192000), ReverbWet = a.GetDouble("reverb", 0.15) };
         if (options.ReverbWet is < 0 or > 1) throw new UsageException($"--reverb must be between 0 and 1, got {options.ReverbWet}");
+        OutputFiles.CheckNotInput(output, input);
         OutputFiles.CheckWritable(output, "WAV file");
         var read = MidiFile.Read(input);
         foreach (var w in read.Warnings) Console.Error.WriteLine($"warning: {input}: {w}");
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var audio = BuiltInSynth.Render(read.Score, options);
+        AudioBuffer audio;
+        try { audio = BuiltInSynth.Render(read.Score, options); }
+        catch (ArgumentException e) { throw new UsageException($"{input}: cannot render: {e.Message.Split(" (Parameter '")[0]}"); }
         double secs = watch.Elapsed.TotalSeconds;
         WavWriter.Write(output, audio, a.Has("float") ? WavFormat.Float32 : WavFormat.Pcm16);
         Console.Error.WriteLine($"{input}: {audio.DurationSeconds:F1} s of audio rendered in {secs:F2} s ({audio.DurationSeconds / Math.Max(secs, 1e-9):F0}x real time), " +

@@ -44,14 +44,22 @@ public static class TokenizeCommand
         if (!isFolder)
         {
             var (full, _) = inputs[0];
-            var seq = Encode(full, tokenizer, controls, readOptions, out var warnings);
+            if (output != null && (Directory.Exists(output) || output.EndsWith('/') || output.EndsWith(Path.DirectorySeparatorChar)))
+                output = Path.Combine(output, OutName(Path.GetFileName(full), ids));
+            if (output != null)
+            {
+                OutputFiles.CheckNotInput(output, full);
+                OutputFiles.CheckWritable(output, "token file");
+            }
+            TokenSequence seq;
+            List<string> warnings;
+            try { seq = Encode(full, tokenizer, controls, readOptions, out warnings); }
+            catch (TokenizationException e) { throw new UsageException($"{full}: {e.Message}"); }
             foreach (var w in warnings) Console.Error.WriteLine($"warning: {full}: {w}");
             string text = Format(tokenizer, seq, ids);
             if (output == null) Console.Out.WriteLine(text);
             else
             {
-                if (Directory.Exists(output) || output.EndsWith('/') || output.EndsWith(Path.DirectorySeparatorChar))
-                    output = Path.Combine(output, OutName(Path.GetFileName(full), ids));
                 Inputs.WriteTextAtomic(output, text + "\n");
                 Console.Error.WriteLine($"{full}: {seq.Ids.Length} tokens -> {output}");
             }
@@ -59,8 +67,13 @@ public static class TokenizeCommand
         }
 
         if (output == null) throw new UsageException("tokenize: a folder input needs -o <output folder>");
-        if (File.Exists(output)) throw new UsageException($"{output}: exists and is a file; give a folder for a folder input");
-        Directory.CreateDirectory(output);
+        OutputFiles.CheckWritableFolder(output, "token files");
+        // One output per input: names that would collide (a.mid and a.MID, a.mid and a.midi) keep their extension.
+        var outNames = inputs.Select(i => OutName(i.Relative, ids)).ToList();
+        var clashes = outNames.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < inputs.Count; i++)
+            if (clashes.Contains(outNames[i])) outNames[i] = inputs[i].Relative + (ids ? ".ids.txt" : ".tokens.txt");
+        var outOf = inputs.Select((x, i) => (x.FullPath, outNames[i])).ToDictionary(x => x.FullPath, x => x.Item2);
         var failures = new ConcurrentBag<(string File, string Reason)>();
         long tokenCount = 0, warningCount = 0;
         var progress = new Progress("tokenize", inputs.Count);
@@ -72,11 +85,11 @@ public static class TokenizeCommand
                 var seq = Encode(item.FullPath, tokenizer, controls, readOptions, out var warnings);
                 Interlocked.Add(ref warningCount, warnings.Count);
                 Interlocked.Add(ref tokenCount, seq.Ids.Length);
-                Inputs.WriteTextAtomic(Path.Combine(output, OutName(item.Relative, ids)), Format(tokenizer, seq, ids) + "\n");
+                Inputs.WriteTextAtomic(Path.Combine(output, outOf[item.FullPath]), Format(tokenizer, seq, ids) + "\n");
             }
             catch (Exception e) when (e is MusicFormatException or TokenizationException or IOException or UnauthorizedAccessException)
             {
-                failures.Add((item.Relative, e.Message));
+                failures.Add((item.Relative, Inputs.WithoutPath(e.Message, item.FullPath)));
             }
             progress.Tick(item.Relative);
         });

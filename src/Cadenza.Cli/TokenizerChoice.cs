@@ -32,7 +32,7 @@ public static class TokenizerChoice
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new UsageException($"{path}: not a usable tokenizer.json: {e.Message}");
+            throw new UsageException(e.Message.StartsWith(path, StringComparison.Ordinal) ? e.Message : $"{path}: {e.Message}");
         }
     }
 

@@ -59,12 +59,14 @@ public static class TrainCommand
             EvalTokens = a.GetInt("eval-tokens", 65536, 0),
             CheckpointEvery = a.GetInt("checkpoint-every", 500, 1),
         };
+        if (a.Has("epochs") && !(options.Epochs > 0)) throw new UsageException($"train: --epochs must be a positive number, got {a.Get("epochs")}");
         if (resume && options.Steps == 0 && options.Epochs == 0) options = options with { Steps = 1 };   // the saved count wins
         try { options.Validate(); }
         catch (ArgumentException e) { throw new UsageException("train: " + e.Message); }
         if (!resume && File.Exists(Path.Combine(runDir, Trainer.OptionsFile)))
             throw new UsageException($"{runDir}: already holds a training run; add --resume to continue it, or choose another folder");
         if (File.Exists(runDir)) throw new UsageException($"{runDir}: exists and is a file; give a folder");
+        OutputFiles.CheckWritableFolder(runDir, "run");
 
         using var dataset = TokenDataset.Open(data);
         var trainer = new Trainer(dataset, runDir, options, resume);
@@ -72,6 +74,10 @@ public static class TrainCommand
         Console.Error.WriteLine($"train: {o.Preset} model ({trainer.Model.Layout.TotalLength / 1e6:F2} M parameters), context {trainer.Context}, " +
                                 $"batch {o.Batch}x{o.GradAccum}, lr {o.LearningRate:G3}, {TokenDataset.TotalTokens(dataset.Train):N0} training tokens, " +
                                 $"{(resume ? $"resuming at step {trainer.Step} of" : "steps:")} {trainer.TotalSteps:N0}; matrix products: {(Cadenza.Engine.Kernels.Gemm.Active == Cadenza.Engine.Kernels.GemmBackend.OpenBlas ? "OpenBLAS (" + Cadenza.Engine.Kernels.Gemm.BlasLibrary + ")" : "managed SIMD (install libopenblas0-pthread for speed)")}");
+        if (resume && a.Has("steps") && options.Steps < trainer.TotalSteps)
+            Console.Error.WriteLine($"train: note: the run is planned for {trainer.TotalSteps:N0} steps; a smaller --steps ({options.Steps:N0}) does not shorten it");
+        if (TokenDataset.TotalTokens(dataset.Validation) == 0)
+            Console.Error.WriteLine("train: note: the dataset has no validation pieces, so validation is skipped (build it with --val-fraction > 0)");
         bool interactive = !Console.IsErrorRedirected;
         trainer.Progress += p =>
         {

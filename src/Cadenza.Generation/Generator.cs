@@ -42,7 +42,10 @@ public sealed record GenerationOptions
 /// <param name="Repairs">Tokens the decoder had to skip (0 when the grammar mask did its job).</param>
 /// <param name="StoppedAtEos">True when the model ended the piece itself.</param>
 /// <param name="SlidingWindows">How many times the context window was slid forward.</param>
-public sealed record GenerationResult(Score Score, int[] Tokens, int GeneratedTokens, double TokensPerSecond, int Repairs, bool StoppedAtEos, int SlidingWindows);
+/// <param name="Bars">Bars in the piece (primer included).</param>
+/// <param name="HitTokenLimit">True when sampling stopped at <see cref="GenerationOptions.MaxTokens"/> before the model ended the piece or the bar count was reached.</param>
+public sealed record GenerationResult(Score Score, int[] Tokens, int GeneratedTokens, double TokensPerSecond, int Repairs, bool StoppedAtEos, int SlidingWindows,
+    int Bars = 0, bool HitTokenLimit = false);
 
 /// <summary>
 /// Samples new music from a model folder (model.safetensors, config.json, tokenizer.json): the
@@ -149,7 +152,7 @@ public sealed class Generator
         var cache = new KvCache(Config, _parameters, 1, window);
         var watch = Stopwatch.StartNew();
         int slides = 0, generated = 0;
-        bool stoppedAtEos = false;
+        bool stoppedAtEos = false, stoppedAtBars = false;
         var ctx = new int[window];
         var one = new int[1];
         ReadOnlySpan<float> logits = Refill(cache, tokens, prefixLength, window, ctx, ref slides, first: true);
@@ -164,7 +167,7 @@ public sealed class Generator
             int next = sampler.Sample(logits);
             generated++;
             if (next == eos) { stoppedAtEos = true; lastSafe = tokens.Count; break; }
-            if (next == bar && options.Bars is { } target && state.Bars >= target) break;
+            if (next == bar && options.Bars is { } target && state.Bars >= target) { stoppedAtBars = true; break; }
             grammar.Advance(ref state, next);
             tokens.Add(next);
             if (grammar.IsAllowed(state, eos)) lastSafe = tokens.Count;
@@ -179,7 +182,9 @@ public sealed class Generator
         var decoded = Tokenizer.Decode(tokens.ToArray());
         var score = options.Primer == null ? decoded.Score
             : MergePrimer(options.Primer, primerBarsKept, decoded.Score, primerEndGrid * ((RemiTokenizer)Tokenizer).DecodeTicksPerPosition);
-        return new GenerationResult(score, tokens.ToArray(), generated, tps, decoded.ErrorCount, stoppedAtEos, slides);
+        int barCount = tokens.Count(t => t == bar);
+        return new GenerationResult(score, tokens.ToArray(), generated, tps, decoded.ErrorCount, stoppedAtEos, slides,
+            barCount, !stoppedAtEos && !stoppedAtBars);
     }
 
     /// <summary>Fills the cache with the control prefix and the most recent tokens (half a window when sliding).</summary>

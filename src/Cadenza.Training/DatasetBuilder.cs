@@ -252,7 +252,8 @@ public static class DatasetBuilder
         }
         catch (Exception e) when (e is MusicFormatException or TokenizationException or IOException or UnauthorizedAccessException)
         {
-            result.Skipped = new SkippedFile(f.Key, e.Message);
+            string reason = e.Message.StartsWith(f.FullPath + ": ", StringComparison.Ordinal) ? e.Message[(f.FullPath.Length + 2)..] : e.Message;
+            result.Skipped = new SkippedFile(f.Key, reason);
             result.Sequences.Clear();
         }
         return result;

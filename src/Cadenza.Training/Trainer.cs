@@ -188,6 +188,9 @@ public sealed class Trainer
         data.Tokenizer.Save(Path.Combine(runDir, "tokenizer.json"));
     }
 
+    /// <summary>A number as JSON: non-finite values (a diverged loss) become null, so the log stays valid JSON.</summary>
+    private static string J(double v) => double.IsFinite(v) ? v.ToString("G6", CultureInfo.InvariantCulture) : "null";
+
     private static string Describe(GptConfig c) => $"n_layer={c.NLayer} n_head={c.NHead} n_embd={c.NEmbd} block_size={c.BlockSize} vocab_size={c.VocabSize}";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -300,17 +303,17 @@ public sealed class Trainer
             {
                 var eta = TimeSpan.FromSeconds((TotalSteps - Step) * elapsed.TotalSeconds / (Step - startStep));
                 metrics.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{{\"type\":\"train\",\"step\":{Step},\"loss\":{loss:G6},\"lr\":{lr:G6},\"grad_norm\":{norm:G6},\"tokens_per_sec\":{tps:F1},\"tokens_seen\":{_tokensSeen},\"elapsed_sec\":{elapsed.TotalSeconds:F1}}}"));
+                    $"{{\"type\":\"train\",\"step\":{Step},\"loss\":{J(loss)},\"lr\":{J(lr)},\"grad_norm\":{J(norm)},\"tokens_per_sec\":{tps:F1},\"tokens_seen\":{_tokensSeen},\"elapsed_sec\":{elapsed.TotalSeconds:F1}}}"));
                 Progress?.Invoke(new TrainProgress(Step, TotalSteps, loss, lr, tps, elapsed, eta));
             }
-            if (Step % Options.EvalEvery == 0 || Step == TotalSteps)
+            if ((Step % Options.EvalEvery == 0 || Step == TotalSteps) && TokenDataset.TotalTokens(_data.Validation) > 0)
             {
                 last = Evaluate();
                 var o = last.Overall;
                 var genres = string.Join(",", last.ByGenre.Select(kv => string.Create(CultureInfo.InvariantCulture,
-                    $"\"{kv.Key}\":{{\"loss\":{kv.Value.Loss:G6},\"ppl\":{kv.Value.Perplexity:G6},\"acc\":{kv.Value.Accuracy:G6},\"tokens\":{kv.Value.Tokens}}}")));
+                    $"{System.Text.Json.JsonSerializer.Serialize(kv.Key)}:{{\"loss\":{J(kv.Value.Loss)},\"ppl\":{J(kv.Value.Perplexity)},\"acc\":{J(kv.Value.Accuracy)},\"tokens\":{kv.Value.Tokens}}}")));
                 metrics.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{{\"type\":\"val\",\"step\":{Step},\"loss\":{o.Loss:G6},\"ppl\":{o.Perplexity:G6},\"acc\":{o.Accuracy:G6},\"tokens\":{o.Tokens},\"by_genre\":{{{genres}}}}}"));
+                    $"{{\"type\":\"val\",\"step\":{Step},\"loss\":{J(o.Loss)},\"ppl\":{J(o.Perplexity)},\"acc\":{J(o.Accuracy)},\"tokens\":{o.Tokens},\"by_genre\":{{{genres}}}}}"));
                 Evaluated?.Invoke(Step, last);
             }
             if (Step % Options.CheckpointEvery == 0 || Step == TotalSteps) SaveCheckpoint();

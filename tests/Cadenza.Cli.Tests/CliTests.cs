@@ -490,3 +490,144 @@ public class GenerateRenderCliTests : IDisposable
         Assert.Equal(2, bad.ExitCode);
     }
 }
+
+[Collection("console")]
+public class BreakItCliTests
+{
+    private static void Song(string path, int notes = 8)
+    {
+        var s = new Score(480);
+        var t = new Track();
+        for (int i = 0; i < notes; i++) t.Notes.Add(new Note(i * 240, 240, 60 + i % 12, 90));
+        s.Tracks.Add(t);
+        MidiFile.Write(s, path);
+    }
+
+    [Fact]
+    public void OutputEqualToInputIsRefusedAndTheInputSurvives()
+    {
+        using var dir = new TempDir();
+        Song(dir["a.mid"]);
+        var before = File.ReadAllBytes(dir["a.mid"]);
+        Assert.Equal(2, CliRunner.Run("tokenize", dir["a.mid"], "-o", dir["a.mid"]).ExitCode);
+        Assert.Equal(2, CliRunner.Run("render", dir["a.mid"], "-o", dir["a.mid"]).ExitCode);
+        Assert.Equal(before, File.ReadAllBytes(dir["a.mid"]));
+        Assert.Equal(0, CliRunner.Run("tokenize", dir["a.mid"], "-o", dir["a.txt"]).ExitCode);
+        var tokens = File.ReadAllText(dir["a.txt"]);
+        var r = CliRunner.Run("detokenize", dir["a.txt"], "-o", dir["a.txt"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("output is the input", r.Err);
+        Assert.Equal(tokens, File.ReadAllText(dir["a.txt"]));
+    }
+
+    [Fact]
+    public void GarbageTokensAreRefusedWithoutWritingAFile()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["g.txt"], "hello world garbage \u0001\u0002");
+        var r = CliRunner.Run("detokenize", dir["g.txt"], "-o", dir["g.mid"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("nothing decodable", r.Err);
+        Assert.DoesNotContain("\u0001", r.Err);
+        Assert.False(File.Exists(dir["g.mid"]));
+        File.WriteAllText(dir["big.txt"], "1 2 99999999999999999999 3");
+        var big = CliRunner.Run("detokenize", dir["big.txt"], "-o", dir["big.mid"]);
+        Assert.Equal(2, big.ExitCode);
+        Assert.Contains("outside the vocabulary", big.Err);
+    }
+
+    [Fact]
+    public void RenderOfAnEndlessPieceIsAClearError()
+    {
+        using var dir = new TempDir();
+        var s = new Score(96);
+        s.Tracks.Add(new Track { Notes = { new Note(0, 96, 60, 90), new Note(268_435_455, 96, 62, 90) } });
+        MidiFile.Write(s, dir["long.mid"]);
+        var r = CliRunner.Run("render", dir["long.mid"], "-o", dir["long.wav"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("long.mid", r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+        Assert.False(File.Exists(dir["long.wav"]));
+    }
+
+    [Fact]
+    public void TokenizeFolderKeepsCollidingNamesApart()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["in"]);
+        Song(dir["in/a.mid"], 4);
+        Song(dir["in/a.MID"], 5);
+        Song(dir["in/a.midi"], 6);
+        var r = CliRunner.Run("tokenize", dir["in"], "-o", dir["out"]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(3, Directory.GetFiles(dir["out"], "*.tokens.txt").Length);
+    }
+
+    [Fact]
+    public void DatasetIntoAFolderOfOtherFilesIsRefused()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["in"]);
+        Song(dir["in/a.mid"]);
+        Directory.CreateDirectory(dir["precious"]);
+        File.WriteAllText(dir["precious/notes.txt"], "mine");
+        var r = CliRunner.Run("dataset", "build", dir["in"], "-o", dir["precious"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal(new[] { "notes.txt" }, Directory.GetFiles(dir["precious"]).Select(f => Path.GetFileName(f)).ToArray());
+    }
+
+    [Fact]
+    public void TrainWithoutValidationSkipsItAndKeepsTheLogValidJson()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["in"]);
+        for (int i = 0; i < 3; i++) Song(dir[$"in/p{i}.mid"], 12 + i);
+        Assert.Equal(0, CliRunner.Run("dataset", "build", dir["in"], "-o", dir["ds"], "--val-fraction", "0").ExitCode);
+        var r = CliRunner.Run("train", "--data", dir["ds"], "-o", dir["run"], "--preset", "tiny", "--steps", "3", "--batch", "2", "--eval-every", "1");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("validation is skipped", r.Err);
+        foreach (var line in File.ReadAllLines(dir["run/metrics.jsonl"])) System.Text.Json.JsonDocument.Parse(line).Dispose();
+    }
+
+    [Fact]
+    public void TrainWithAContextLongerThanThePresetIsAUsageError()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["in"]);
+        Song(dir["in/a.mid"]);
+        Song(dir["in/b.mid"]);
+        Assert.Equal(0, CliRunner.Run("dataset", "build", dir["in"], "-o", dir["ds"]).ExitCode);
+        var r = CliRunner.Run("train", "--data", dir["ds"], "-o", dir["run"], "--preset", "tiny", "--steps", "1", "--context", "100000");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("context", r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
+
+    [Fact]
+    public void OutOfRangeNumbersSayTheRange()
+    {
+        var r = CliRunner.Run("train", "--data", "x", "-o", "y", "--steps", "99999999999");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("between", r.Err);
+        var e = CliRunner.Run("train", "--data", "x", "-o", "y", "--epochs", "-1");
+        Assert.Contains("--epochs must be a positive number", e.Err);
+    }
+
+    [Fact]
+    public void UnwritableOutputsGetAPlainMessage()
+    {
+        using var dir = new TempDir();
+        Song(dir["a.mid"]);
+        File.WriteAllText(dir["file"], "x");
+        var r = CliRunner.Run("tokenize", dir["a.mid"], "-o", dir["file/x.txt"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("cannot write", r.Err);
+        Assert.DoesNotContain(".tmp", r.Err);
+    }
+
+    [Fact]
+    public void HelpEndsWithANewline()
+    {
+        Assert.EndsWith("\n", CliRunner.Run("info", "--help").Out);
+    }
+}
