@@ -163,7 +163,8 @@ public class SamplingSamplerTests
                 for (int i = ctx.Length % 2; i < allowed.Length; i += 2) allowed[i] = true;
             }));
             s.Processors.Add(new RepetitionPenaltyProcessor(V, 1.2f, window: 32));
-            for (int i = 0; i < 20; i++) s.Sample(logits, context);
+            // Warm up over the same calls as measured, so every code path (and its tiered re-compilation) has run once.
+            for (int i = 0; i < 1000; i++) s.Sample(logits, context.AsSpan(0, 1 + i % 60));
             long before = GC.GetAllocatedBytesForCurrentThread();
             int sum = 0;
             for (int i = 0; i < 1000; i++) sum += s.Sample(logits, context.AsSpan(0, 1 + i % 60));
