@@ -38,7 +38,7 @@ public sealed class KneserNey
         _order = order; _vocab = vocabSize;
         // Keys hold a k-gram's tokens with the last token in the lowest bits.
         var raw = new Dictionary<ulong, int>[order + 1];
-        for (int k = 1; k <= order; k++) raw[k] = new Dictionary<ulong, int>();
+        for (int k = 1; k <= order; k++) raw[k] = new Dictionary<ulong, int>(MixedKeyComparer.Instance);
         foreach (var mem in documents)
         {
             var doc = mem.Span;
@@ -57,7 +57,7 @@ public sealed class KneserNey
         for (int k = 1; k <= order; k++)
         {
             if (k == order) { adjusted[k] = raw[k]; continue; }
-            var adj = new Dictionary<ulong, int>(raw[k].Count);
+            var adj = new Dictionary<ulong, int>(raw[k].Count, MixedKeyComparer.Instance);
             foreach (var key in raw[k + 1].Keys)
             {
                 ulong suffix = key & ((1UL << (Bits * k)) - 1);
@@ -95,7 +95,7 @@ public sealed class KneserNey
             Array.Sort(entries, (a, b) => a.Key.CompareTo(b.Key));   // groups each context's followers together
             var tok = new int[entries.Length];
             var cnt = new int[entries.Length];
-            var ctx = new Dictionary<ulong, (long Sum, int Start, int Count)>();
+            var ctx = new Dictionary<ulong, (long Sum, int Start, int Count)>(MixedKeyComparer.Instance);
             for (int i = 0; i < entries.Length; i++)
             {
                 ulong h = entries[i].Key >> Bits;
@@ -107,6 +107,25 @@ public sealed class KneserNey
             _contexts[k] = ctx;
             _followerToken[k] = tok;
             _followerCount[k] = cnt;
+        }
+    }
+
+    /// <summary>
+    /// Hashes packed n-gram keys with a full 64-bit mix. The default ulong hash (the two halves XORed)
+    /// collides massively on keys made of 11-bit fields, which turns dictionary look-ups into long chain walks.
+    /// </summary>
+    private sealed class MixedKeyComparer : IEqualityComparer<ulong>
+    {
+        public static readonly MixedKeyComparer Instance = new();
+        public bool Equals(ulong x, ulong y) => x == y;
+        public int GetHashCode(ulong x)
+        {
+            x ^= x >> 33;
+            x *= 0xff51afd7ed558ccdUL;
+            x ^= x >> 33;
+            x *= 0xc4ceb9fe1a85ec53UL;
+            x ^= x >> 33;
+            return (int)x;
         }
     }
 
