@@ -631,3 +631,27 @@ public class BreakItCliTests
         Assert.EndsWith("\n", CliRunner.Run("info", "--help").Out);
     }
 }
+
+[Collection("console")]
+public class StatsCliTests
+{
+    [Fact]
+    public void StatsPrintsPerFileAndMeanAndSkipsBadFiles()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["in"]);
+        var s = new Score(480);
+        var t = new Track();
+        for (int i = 0; i < 8; i++) t.Notes.Add(new Note(i * 480, 480, 60 + 2 * (i % 4), 80));
+        s.Tracks.Add(t);
+        MidiFile.Write(s, dir["in/a.mid"]);
+        File.WriteAllText(dir["in/bad.mid"], "nope");
+        var r = CliRunner.Run("stats", dir["in"], "--json");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("bad.mid", r.Err);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Out);
+        Assert.Equal(1, doc.RootElement.GetProperty("count").GetInt32());
+        Assert.Equal(4.0, doc.RootElement.GetProperty("mean").GetProperty("NotesPerBar").GetDouble());
+        Assert.Equal(2, CliRunner.Run("stats", dir["nothing"]).ExitCode);
+    }
+}
