@@ -31,6 +31,7 @@ public static class GenerateCommand
           --top-p <p>          sample among the most likely tokens covering p of the probability (default 0.95)
           --seed <s>           same seed, same music (default: random, and printed)
           --count <c>          write c pieces, numbered out-1.mid, out-2.mid, ... (seeds s, s+1, ...)
+          --allow-empty-bars   let the model write bars without notes (by default every bar gets one)
 
         exit codes: 0 ok, 2 usage error or unusable model (nothing is written)
         """;
@@ -38,7 +39,7 @@ public static class GenerateCommand
     /// <summary>Runs the verb.</summary>
     public static int Run(string[] args)
     {
-        var a = CliArgs.Parse("generate", args, [],
+        var a = CliArgs.Parse("generate", args, ["allow-empty-bars"],
             ["output", "wav", "model", "genre", "primer", "primer-bars", "bars", "tokens", "temperature", "top-k", "top-p", "seed", "count"],
             new Dictionary<string, string> { ["o"] = "output" });
         if (a.Positionals.Count > 0) throw new UsageException($"generate: unexpected argument '{a.Positionals[0]}' (see 'cadenza generate --help')");
@@ -80,6 +81,7 @@ public static class GenerateCommand
             Bars = bars,
             MaxTokens = maxTokens,
             Sampling = sampling,
+            AllowEmptyBars = a.Has("allow-empty-bars"),
         };
         var outputs = Enumerable.Range(1, count).Select(i => (Mid: OutputFiles.Numbered(output, i, count), Wav: wav == null ? null : OutputFiles.Numbered(wav, i, count))).ToList();
         foreach (var (mid, w) in outputs)

@@ -22,6 +22,8 @@ public sealed record GenerationOptions
     public int MaxTokens { get; init; } = 4096;
     /// <summary>Temperature, top-k, top-p and seed.</summary>
     public SamplerOptions Sampling { get; init; } = new();
+    /// <summary>Let the model write bars without any note (off by default: every generated bar gets at least one note).</summary>
+    public bool AllowEmptyBars { get; init; }
 
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentException">When a value is out of range.</exception>
@@ -147,6 +149,12 @@ public sealed class Generator
         {
             grammar.FillMask(current, allowed);
             if (!eosAllowed) allowed[eos] = false;
+            // A bar that has no note yet may not be closed (or the piece ended) unless empty bars are allowed.
+            if (!options.AllowEmptyBars && current.Phase is GrammarPhase.BarStart or GrammarPhase.AfterTimeSig)
+            {
+                allowed[bar] = false;
+                allowed[eos] = false;
+            }
         }));
         int window = Config.BlockSize;
         var cache = new KvCache(Config, _parameters, 1, window);
