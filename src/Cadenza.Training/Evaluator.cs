@@ -15,7 +15,26 @@ public readonly record struct Metrics(double Loss, long Tokens, double Accuracy)
 /// <summary>Evaluation of a split: overall and per genre.</summary>
 /// <param name="Overall">All documents.</param>
 /// <param name="ByGenre">Per genre (the dataset's genre names; "none" when unlabelled).</param>
-public sealed record EvalReport(Metrics Overall, IReadOnlyDictionary<string, Metrics> ByGenre);
+public sealed record EvalReport(Metrics Overall, IReadOnlyDictionary<string, Metrics> ByGenre)
+{
+    /// <summary>
+    /// The report of per-genre sums: total loss (nats), predicted tokens and correct arg-max predictions.
+    /// Genres without tokens are left out; with no tokens at all the overall loss and accuracy are NaN.
+    /// </summary>
+    public static EvalReport FromSums(IReadOnlyDictionary<string, (double Loss, long N, long Correct)> sums)
+    {
+        double tl = 0; long tn = 0, tc = 0;
+        var byGenre = new SortedDictionary<string, Metrics>(StringComparer.Ordinal);
+        foreach (var (g, (loss, n, correct)) in sums)
+        {
+            if (n == 0) continue;
+            byGenre[g] = new Metrics(loss / n, n, (double)correct / n);
+            tl += loss; tn += n; tc += correct;
+        }
+        var overall = tn == 0 ? new Metrics(double.NaN, 0, double.NaN) : new Metrics(tl / tn, tn, (double)tc / tn);
+        return new EvalReport(overall, byGenre);
+    }
+}
 
 /// <summary>
 /// Evaluates a model on the documents of a split: each document is cut into windows of the
@@ -136,15 +155,6 @@ public static class Evaluator
             model.IgnoreIndex = savedIgnore;
         }
 
-        double tl = 0; long tn = 0, tc = 0;
-        var byGenre = new SortedDictionary<string, Metrics>(StringComparer.Ordinal);
-        foreach (var (g, (loss, n, correct)) in sums)
-        {
-            if (n == 0) continue;
-            byGenre[g] = new Metrics(loss / n, n, (double)correct / n);
-            tl += loss; tn += n; tc += correct;
-        }
-        var overall = tn == 0 ? new Metrics(double.NaN, 0, double.NaN) : new Metrics(tl / tn, tn, (double)tc / tn);
-        return new EvalReport(overall, byGenre);
+        return EvalReport.FromSums(sums);
     }
 }

@@ -193,15 +193,7 @@ public sealed class KneserNey
             sums[genre] = (loss, n, correct);
             if (maxTokens > 0 && counted >= maxTokens) break;
         }
-        double tl = 0; long tn = 0, tc = 0;
-        var byGenre = new SortedDictionary<string, Metrics>(StringComparer.Ordinal);
-        foreach (var (g, (l, n, c)) in sums)
-        {
-            if (n == 0) continue;
-            byGenre[g] = new Metrics(l / n, n, (double)c / n);
-            tl += l; tn += n; tc += c;
-        }
-        return new EvalReport(tn == 0 ? new Metrics(double.NaN, 0, double.NaN) : new Metrics(tl / tn, tn, (double)tc / tn), byGenre);
+        return EvalReport.FromSums(sums);
     }
 
     /// <summary>Builds a model from the documents of a split.</summary>
