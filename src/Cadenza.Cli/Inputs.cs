@@ -3,11 +3,6 @@ namespace Cadenza.Cli;
 /// <summary>Expands file and folder arguments into the list of music files to process.</summary>
 public static class Inputs
 {
-    /// <summary>File extensions read as MIDI.</summary>
-    public static readonly string[] MidiExtensions = [".mid", ".midi", ".rmi", ".kar", ".smf"];
-
-    /// <summary>True when <paramref name="path"/> has a MIDI extension.</summary>
-    public static bool IsMidi(string path) => MidiExtensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 
     /// <summary>
     /// Expands <paramref name="path"/>: a file is returned as is (whatever its extension), a folder
@@ -25,11 +20,11 @@ public static class Inputs
         isFolder = true;
         var root = Path.GetFullPath(path);
         var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Where(IsMidi)
+            .Where(Music.Midi.MidiFile.HasMidiExtension)
             .OrderBy(f => f, StringComparer.Ordinal)
             .Select(f => (f, Path.GetRelativePath(root, f)))
             .ToList();
-        if (files.Count == 0) throw new UsageException($"{path}: the folder holds no MIDI files ({string.Join(", ", MidiExtensions)})");
+        if (files.Count == 0) throw new UsageException($"{path}: the folder holds no MIDI files ({string.Join(", ", Music.Midi.MidiFile.Extensions)})");
         return files;
     }
 

@@ -183,7 +183,7 @@ public static class DatasetBuilder
             {
                 root = full;
                 found = Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories)
-                    .Where(f => MidiExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+                    .Where(MidiFile.HasMidiExtension)
                     .OrderBy(f => f, StringComparer.Ordinal);
             }
             else throw new DatasetException($"{input}: no such file or folder");
@@ -199,8 +199,6 @@ public static class DatasetBuilder
         return list;
     }
 
-    /// <summary>File extensions read as MIDI.</summary>
-    public static readonly IReadOnlyList<string> MidiExtensions = [".mid", ".midi", ".rmi", ".kar", ".smf"];
 
     private static string? FolderGenre(string file, string root, HashSet<string> genres)
     {

@@ -8,6 +8,12 @@ namespace Cadenza.Music.Midi;
 /// </summary>
 public static class MidiFile
 {
+    /// <summary>File extensions (lower case) that batch tools read as MIDI: .mid, .midi, .rmi, .kar, .smf.</summary>
+    public static IReadOnlyList<string> Extensions { get; } = [".mid", ".midi", ".rmi", ".kar", ".smf"];
+
+    /// <summary>True when <paramref name="path"/> has one of the <see cref="Extensions"/> (any case).</summary>
+    public static bool HasMidiExtension(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
+
     /// <summary>
     /// Reads the MIDI file at <paramref name="path"/> into a <see cref="Score"/>. The path as given names the
     /// file in error messages and warnings.
