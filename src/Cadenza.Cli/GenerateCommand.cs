@@ -83,20 +83,20 @@ public static class GenerateCommand
             Sampling = sampling,
             AllowEmptyBars = a.Has("allow-empty-bars"),
         };
-        var outputs = Enumerable.Range(1, count).Select(i => (Mid: OutputFiles.Numbered(output, i, count), Wav: wav == null ? null : OutputFiles.Numbered(wav, i, count))).ToList();
-        foreach (var (mid, w) in outputs)
-        {
-            OutputFiles.CheckWritable(mid, "MIDI file");
-            if (primerPath != null) OutputFiles.CheckNotInput(mid, primerPath);
-            if (w != null) OutputFiles.CheckWritable(w, "WAV file");
-        }
-
+        // Every input is checked before the output folder is touched.
         var modelDir = ModelLocator.Resolve(a.Get("model"));
         var generator = Generator.Load(modelDir);
         if (options.Genre != null && !generator.Genres.Contains(options.Genre.ToLowerInvariant()))
             throw new UsageException($"unknown genre '{options.Genre}' (this model knows: {string.Join(", ", generator.Genres)})");
         try { options.Validate(); }
         catch (ArgumentException e) { throw new UsageException("generate: " + e.Message); }
+        var outputs = Enumerable.Range(1, count).Select(i => (Mid: OutputFiles.Numbered(output, i, count), Wav: wav == null ? null : OutputFiles.Numbered(wav, i, count))).ToList();
+        foreach (var (mid, w) in outputs)
+        {
+            if (primerPath != null) OutputFiles.CheckNotInput(mid, primerPath);
+            OutputFiles.CheckWritable(mid, "MIDI file");
+            if (w != null) OutputFiles.CheckWritable(w, "WAV file");
+        }
         Console.Error.WriteLine($"generate: model {modelDir} ({generator.Config.NLayer} layers, {generator.Config.NEmbd} wide, context {generator.Config.BlockSize}), " +
                                 $"genre {options.Genre ?? "(none)"}, seed {seed}, temperature {sampling.Temperature}, top-k {sampling.TopK}, top-p {sampling.TopP}");
         for (int i = 0; i < outputs.Count; i++)

@@ -455,6 +455,10 @@ public class GenerateRenderCliTests : IDisposable
         Assert.DoesNotContain("   at ", r.Err);
         Assert.False(File.Exists(_dir["x.mid"]));
         Assert.False(File.Exists(_dir["x.wav"]));
+        // Not even the output folder is created for a bad argument.
+        var nested = CliRunner.Run("generate", "--model", ModelDir, option, value, "-o", _dir["newdir/x.mid"]);
+        Assert.Equal(2, nested.ExitCode);
+        Assert.False(Directory.Exists(_dir["newdir"]));
     }
 
     [Fact]
