@@ -8,15 +8,16 @@ public static class DatasetCommand
 {
     /// <summary>Help text.</summary>
     public const string Help = """
-        usage: cadenza dataset build <folder|file> [...] -o <dir> [--tokenizer remi|<tokenizer.json>]
+        usage: cadenza dataset build <folder|file> [...] -o <dir> [--tokenizer remi|abc|<tokenizer.json>]
                                      [--labels labels.csv] [--transpose -5..6] [--val-fraction 0.05] [--seed N] [--strict]
 
-        Reads and tokenizes music files in parallel and writes a dataset folder: train_*.bin and
+        Reads and tokenizes music files (MIDI, and ABC with every tune a piece of its own) in
+        parallel and writes a dataset folder: train_*.bin and
         val_*.bin (little-endian uint16 token ids, pieces back to back), tokenizer.json and
         manifest.json (token counts by split and genre, files used, files skipped with reasons).
 
           -o, --output <dir>    the dataset folder (created)
-          --tokenizer <t>       'remi' (default settings) or a tokenizer.json
+          --tokenizer <t>       'remi' (REMI+, default settings), 'abc' (ABC text) or a tokenizer.json
           --labels <csv>        genre labels: columns path,genre with paths relative to the CSV
                                 (as ../shared/data/labels.csv); files labelled 'test' are skipped.
                                 Without a label, a folder named after a genre (folk, classical,
@@ -47,7 +48,7 @@ public static class DatasetCommand
             throw new UsageException($"{output}: the folder is not empty and holds no dataset; choose an empty or new folder (nothing was written)");
         OutputFiles.CheckWritableFolder(output, "dataset");
         var tokArg = a.Get("tokenizer") ?? "remi";
-        Tokenizer tokenizer = tokArg == "remi" ? new RemiTokenizer() : TokenizerChoice.Resolve(tokArg, null, out _);
+        Tokenizer tokenizer = tokArg switch { "remi" => new RemiTokenizer(), "abc" => new AbcTextTokenizer(), _ => TokenizerChoice.Resolve(tokArg, null, out _) };
         int tmin = 0, tmax = 0;
         if (a.Get("transpose") is { } tr)
         {

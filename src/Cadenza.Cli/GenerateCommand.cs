@@ -3,7 +3,9 @@ using Cadenza.Audio;
 using Cadenza.Engine.Sampling;
 using Cadenza.Generation;
 using Cadenza.Music;
+using Cadenza.Music.Abc;
 using Cadenza.Music.Midi;
+using Cadenza.Tokens;
 
 namespace Cadenza.Cli;
 
@@ -12,12 +14,14 @@ public static class GenerateCommand
 {
     /// <summary>Help text.</summary>
     public const string Help = """
-        usage: cadenza generate -o <out.mid> [--wav <out.wav>] [--model <dir>] [--genre <g>]
+        usage: cadenza generate -o <out.mid|out.abc> [--wav <out.wav>] [--model <dir>] [--genre <g>]
                                 [--primer <in.mid> [--primer-bars N]] [--bars N] [--tokens N]
                                 [--temperature T] [--top-k K] [--top-p P] [--seed S] [--count C]
 
-        Samples a new piece from a model and writes it as MIDI (and WAV with --wav, rendered by the
-        built-in synthesizer). Sampling is grammar-safe, so the output always decodes.
+        Samples a new piece from a model and writes it as MIDI, or as ABC when -o ends in .abc (and WAV
+        with --wav). Sampling is grammar-safe, so the output always decodes; ABC is checked by the ABC
+        parser before it is written. A model trained with the 'abc' tokenizer writes its ABC text as
+        sampled; other models' pieces are written as ABC from their melody track.
 
           --model <dir>        model folder (default: the embedded models/default)
           --genre <g>          folk, classical, pop, jazz or rock (the model's genre tokens)
@@ -94,7 +98,7 @@ public static class GenerateCommand
         foreach (var (mid, w) in outputs)
         {
             if (primerPath != null) OutputFiles.CheckNotInput(mid, primerPath);
-            OutputFiles.CheckWritable(mid, "MIDI file");
+            OutputFiles.CheckWritable(mid, IsAbc(mid) ? "ABC file" : "MIDI file");
             if (w != null) OutputFiles.CheckWritable(w, "WAV file");
         }
         Console.Error.WriteLine($"generate: model {modelDir} ({generator.Config.NLayer} layers, {generator.Config.NEmbd} wide, context {generator.Config.BlockSize}), " +
@@ -108,7 +112,8 @@ public static class GenerateCommand
             var written = new List<string>();
             try
             {
-                MidiFile.Write(score, mid);
+                if (IsAbc(mid)) Inputs.WriteTextAtomic(mid, AbcText(generator.Tokenizer, result, mid));
+                else MidiFile.Write(score, mid);
                 written.Add(mid);
                 if (w != null)
                 {
@@ -128,5 +133,21 @@ public static class GenerateCommand
                                     (result.HitTokenLimit ? $"; stopped at the {options.MaxTokens:N0}-token limit{(bars is { } b ? $" before bar {b}" : "")} (raise it with --tokens, or lower --bars)" : ""));
         }
         return Program.Ok;
+    }
+
+    private static bool IsAbc(string path) => path.EndsWith(".abc", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The piece as ABC: an ABC-text model's tokens as sampled, else the melody written by the ABC writer;
+    /// checked by the parser (one tune, no errors, the same number of notes) before it is written.</summary>
+    private static string AbcText(Tokenizer tokenizer, GenerationResult result, string path)
+    {
+        string title = Path.GetFileNameWithoutExtension(path);
+        string text = tokenizer is AbcTextTokenizer abc
+            ? abc.ToAbc(result.Tokens, title, out _)
+            : AbcWriter.Write(result.Score, new AbcWriteOptions { Title = title });
+        var check = AbcFile.Parse(text, path);
+        if (check.Tunes.Count != 1 || check.Errors.Count > 0)
+            throw new InvalidOperationException($"{path}: the generated ABC did not parse back ({(check.Errors.Count > 0 ? check.Errors[0].Message : "no tune")}); nothing was written");
+        return text;
     }
 }

@@ -111,7 +111,11 @@ public sealed class Generator
             if (!vocab.TryGetId(g, out _)) throw new ArgumentException($"unknown genre '{options.Genre}' (known: {string.Join(", ", Genres)})");
             controls = [g];
         }
-        int eos = vocab["EOS"], bar = vocab["Bar_None"];
+        int eos = vocab["EOS"];
+        // REMI's Bar_None opens a bar; ABC's | and |] close one (GrammarState.Bars counts bar tokens either way).
+        bool closing = grammar.BarTokensCloseBars;
+        int plainBar = closing ? vocab["|"] : vocab["Bar_None"];
+        int finalBar = closing ? vocab["|]"] : -1;
 
         // Prefix: BOS, controls, and the primer's first bars.
         var tokens = new List<int>();
@@ -127,9 +131,25 @@ public sealed class Generator
             int bars = 0;
             for (int i = 0; i < n; i++)
             {
-                if (enc[i] == bar && options.PrimerBars > 0 && ++bars > options.PrimerBars) { n = i; break; }
+                if (!grammar.IsBarToken(enc[i]) || options.PrimerBars <= 0) continue;
+                bars++;
+                // REMI: cut before the token that opens bar PrimerBars+1; ABC: after the line that closes bar PrimerBars.
+                if (!closing && bars > options.PrimerBars) { n = i; break; }
+                if (closing && bars == options.PrimerBars) { n = i + 1; break; }
             }
-            for (int i = 0; i < n; i++) { tokens.Add(enc[i]); grammar.Advance(ref state, enc[i]); }
+            if (closing)
+            {
+                // ABC: keep whole bars (up to and including the last kept bar line); the final |] becomes | so the tune goes on.
+                int last = -1;
+                for (int i = 0; i < n; i++) if (grammar.IsBarToken(enc[i])) last = i;
+                if (last >= 0) n = last + 1;
+            }
+            for (int i = 0; i < n; i++)
+            {
+                int id = closing && enc[i] == finalBar ? plainBar : enc[i];
+                tokens.Add(id);
+                grammar.Advance(ref state, id);
+            }
             primerBarsKept = state.Bars;
             primerEndGrid = state.Bars == 0 ? 0 : state.BarStart + state.BarLength;
             prefixLength = 1 + (controls?.Count ?? 0);
@@ -152,8 +172,14 @@ public sealed class Generator
             // A bar that has no note yet may not be closed (or the piece ended) unless empty bars are allowed.
             if (!options.AllowEmptyBars && current.Phase is GrammarPhase.BarStart or GrammarPhase.AfterTimeSig)
             {
-                allowed[bar] = false;
+                allowed[plainBar] = false;
                 allowed[eos] = false;
+            }
+            // ABC with a bar target: plain bar lines until the last bar, which the final |] closes.
+            if (closing && options.Bars is { } target)
+            {
+                if (current.Bars + 1 < target) allowed[finalBar] = false;
+                else allowed[plainBar] = false;
             }
         }));
         int window = Config.BlockSize;
@@ -175,7 +201,7 @@ public sealed class Generator
             int next = sampler.Sample(logits);
             generated++;
             if (next == eos) { stoppedAtEos = true; lastSafe = tokens.Count; break; }
-            if (next == bar && options.Bars is { } target && state.Bars >= target) { stoppedAtBars = true; break; }
+            if (!closing && next == plainBar && options.Bars is { } target && state.Bars >= target) { stoppedAtBars = true; break; }
             grammar.Advance(ref state, next);
             tokens.Add(next);
             if (grammar.IsAllowed(state, eos)) lastSafe = tokens.Count;
@@ -188,9 +214,10 @@ public sealed class Generator
         double tps = generated / Math.Max(1e-9, watch.Elapsed.TotalSeconds);
 
         var decoded = Tokenizer.Decode(tokens.ToArray());
-        var score = options.Primer == null ? decoded.Score
-            : MergePrimer(options.Primer, primerBarsKept, decoded.Score, primerEndGrid * ((RemiTokenizer)Tokenizer).DecodeTicksPerPosition);
-        int barCount = tokens.Count(t => t == bar);
+        // ABC: the primer is part of the decoded tune (its melody as the ABC writer spells it, which keeps every note).
+        var score = options.Primer == null || Tokenizer is not RemiTokenizer remi ? decoded.Score
+            : MergePrimer(options.Primer, primerBarsKept, decoded.Score, primerEndGrid * remi.DecodeTicksPerPosition);
+        int barCount = tokens.Count(grammar.IsBarToken);
         return new GenerationResult(score, tokens.ToArray(), generated, tps, decoded.ErrorCount, stoppedAtEos, slides,
             barCount, !stoppedAtEos && !stoppedAtBars);
     }

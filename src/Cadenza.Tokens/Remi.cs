@@ -25,7 +25,7 @@ namespace Cadenza.Tokens;
 public sealed class RemiTokenizer : Tokenizer
 {
     private readonly RemiLayout _l;
-    private readonly TokenGrammar _grammar;
+    private readonly RemiGrammar _grammar;
 
     /// <summary>Builds the tokenizer with the default REMI+ config.</summary>
     public RemiTokenizer() : this(new TokenizerConfig()) { }
@@ -37,7 +37,7 @@ public sealed class RemiTokenizer : Tokenizer
     private RemiTokenizer(RemiLayout layout) : base(layout.Config, new Vocabulary(layout.Tokens))
     {
         _l = layout;
-        _grammar = new TokenGrammar(layout);
+        _grammar = new RemiGrammar(layout);
     }
 
     /// <inheritdoc />

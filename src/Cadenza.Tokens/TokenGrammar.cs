@@ -29,6 +29,24 @@ public enum TokenKind : byte
     Velocity,
     /// <summary><c>Duration_b.p.r</c>: note length, b + p/r quarter notes.</summary>
     Duration,
+    /// <summary>ABC scheme: a header field (<c>M:6/8</c>, <c>L:1/8</c>, <c>K:Dmix</c>) or an inline field (<c>[M:3/4]</c>, <c>[K:G]</c>).</summary>
+    AbcField,
+    /// <summary>ABC scheme: a note with its accidental, octave and length (<c>^c'3/2</c>).</summary>
+    AbcNote,
+    /// <summary>ABC scheme: a rest with its length (<c>z2</c>).</summary>
+    AbcRest,
+    /// <summary>ABC scheme: <c>[</c>, the start of a chord of notes.</summary>
+    AbcChordStart,
+    /// <summary>ABC scheme: <c>]</c> with the chord's length (<c>]2</c>).</summary>
+    AbcChordEnd,
+    /// <summary>ABC scheme: <c>-</c>, a tie to the next note of the same pitch.</summary>
+    AbcTie,
+    /// <summary>ABC scheme: a tuplet mark (<c>(3</c>, <c>(3:2:4</c>).</summary>
+    AbcTuplet,
+    /// <summary>ABC scheme: a chord symbol in double quotes (<c>"Am"</c>).</summary>
+    AbcChordSymbol,
+    /// <summary>ABC scheme: <c>|]</c>, the final bar line.</summary>
+    AbcFinalBar,
 }
 
 /// <summary>Where a <see cref="GrammarState"/> stands in the token grammar.</summary>
@@ -56,6 +74,18 @@ public enum GrammarPhase : byte
     AfterDuration,
     /// <summary>After EOS: only PAD may follow.</summary>
     End,
+    /// <summary>ABC scheme: after the <c>M:</c> header token (<c>L:</c> must follow).</summary>
+    AbcAfterMeter,
+    /// <summary>ABC scheme: after the <c>L:</c> header token (<c>K:</c> must follow).</summary>
+    AbcAfterUnit,
+    /// <summary>ABC scheme: in the tune body.</summary>
+    AbcBody,
+    /// <summary>ABC scheme: after a chord symbol (a note, rest or chord must follow).</summary>
+    AbcAfterSymbol,
+    /// <summary>ABC scheme: inside <c>[...]</c>.</summary>
+    AbcChord,
+    /// <summary>ABC scheme: after the final bar line <c>|]</c> (only EOS may follow).</summary>
+    AbcFinal,
 }
 
 /// <summary>
@@ -74,6 +104,10 @@ public struct GrammarState
     internal int program;     // -1 drums, else 0-127
     internal int pitch;
     internal int velocity;    // velocity bin index
+    internal int abcTuplet;   // ABC: notes still to come in the current tuplet
+    internal int abcTimed;    // ABC: notes, rests and chords in the current bar
+    internal int abcChord;    // ABC: notes in the open chord
+    internal bool abcTieable; // ABC: the last token was a note or a chord end (a tie may follow)
 
     /// <summary>Where the state stands in the grammar.</summary>
     public readonly GrammarPhase Phase => phase;
@@ -90,6 +124,61 @@ public struct GrammarState
 }
 
 /// <summary>
+/// A token grammar as an incremental state machine ("what may follow what"), one per tokenization scheme: used by the
+/// grammar-safe decoder (tokens that are not allowed are skipped and counted) and by generation (the logits of tokens
+/// that are not allowed are masked).
+/// </summary>
+public abstract class TokenGrammar
+{
+    /// <summary>Number of token ids the grammar ranges over (the vocabulary size).</summary>
+    public abstract int VocabularySize { get; }
+
+    /// <summary>The kind of a token id.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">When the id is outside the vocabulary.</exception>
+    public abstract TokenKind KindOf(int id);
+
+    /// <summary>The state before any token: only BOS is allowed.</summary>
+    public abstract GrammarState Start();
+
+    /// <summary>True when token <paramref name="id"/> may follow in <paramref name="state"/> (false for ids outside the vocabulary).</summary>
+    public abstract bool IsAllowed(in GrammarState state, int id);
+
+    /// <summary>
+    /// True when bar tokens close bars (ABC's <c>|</c>, counted after the bar's music) rather than open them
+    /// (REMI's <c>Bar_None</c>, written before it). <see cref="GrammarState.Bars"/> counts bar tokens either way.
+    /// </summary>
+    public virtual bool BarTokensCloseBars => false;
+
+    /// <summary>True when <paramref name="id"/> is a bar line token (<see cref="TokenKind.Bar"/> or <see cref="TokenKind.AbcFinalBar"/>).</summary>
+    public bool IsBarToken(int id) => (uint)id < (uint)VocabularySize && KindOf(id) is TokenKind.Bar or TokenKind.AbcFinalBar;
+
+    /// <summary>Sets <c>allowed[id]</c> to whether each token id may follow in <paramref name="state"/>.</summary>
+    /// <exception cref="ArgumentException">When <paramref name="allowed"/> is shorter than the vocabulary.</exception>
+    public void FillMask(in GrammarState state, Span<bool> allowed)
+    {
+        int n = VocabularySize;
+        if (allowed.Length < n) throw new ArgumentException($"mask needs {n} entries, got {allowed.Length}", nameof(allowed));
+        for (int id = 0; id < n; id++) allowed[id] = IsAllowed(state, id);
+        allowed[n..].Clear();
+    }
+
+    /// <summary>Advances <paramref name="state"/> past token <paramref name="id"/>.</summary>
+    /// <exception cref="InvalidOperationException">When the token is not allowed in that state (check <see cref="IsAllowed"/> first).</exception>
+    public void Advance(ref GrammarState state, int id)
+    {
+        if (!IsAllowed(state, id))
+            throw new InvalidOperationException($"token {Describe(id)} is not allowed in phase {state.phase}");
+        AdvanceUnchecked(ref state, id);
+    }
+
+    /// <summary>Advances without checking; the caller has checked <see cref="IsAllowed"/>.</summary>
+    internal abstract void AdvanceUnchecked(ref GrammarState state, int id);
+
+    /// <summary>The token and id, for messages.</summary>
+    private protected abstract string Describe(int id);
+}
+
+/// <summary>
 /// The REMI+ token grammar as an incremental state machine ("what may follow what"): used by the
 /// grammar-safe decoder (tokens that are not allowed are skipped and counted) and by generation (mask the
 /// logits of tokens that are not allowed). The rules:
@@ -102,28 +191,27 @@ public struct GrammarState
 /// </code>
 /// At most <see cref="TokenizerConfig.MaxBars"/> bars are allowed.
 /// </summary>
-public sealed class TokenGrammar
+public sealed class RemiGrammar : TokenGrammar
 {
     private readonly RemiLayout _l;
 
-    internal TokenGrammar(RemiLayout layout) => _l = layout;
+    internal RemiGrammar(RemiLayout layout) => _l = layout;
 
-    /// <summary>Number of token ids the grammar ranges over (the vocabulary size).</summary>
-    public int VocabularySize => _l.Count;
+    /// <inheritdoc />
+    public override int VocabularySize => _l.Count;
 
-    /// <summary>The kind of a token id.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">When the id is outside the vocabulary.</exception>
-    public TokenKind KindOf(int id) =>
+    /// <inheritdoc />
+    public override TokenKind KindOf(int id) =>
         (uint)id < (uint)_l.Count ? _l.Kinds[id] : throw new ArgumentOutOfRangeException(nameof(id));
 
-    /// <summary>The state before any token: only BOS is allowed.</summary>
-    public GrammarState Start() => new()
+    /// <inheritdoc />
+    public override GrammarState Start() => new()
     {
         phase = GrammarPhase.Start, timeSig = -1, barLength = 4 * _l.Config.PositionsPerQuarter, position = -1, program = 0,
     };
 
-    /// <summary>True when token <paramref name="id"/> may follow in <paramref name="state"/> (false for ids outside the vocabulary).</summary>
-    public bool IsAllowed(in GrammarState state, int id)
+    /// <inheritdoc />
+    public override bool IsAllowed(in GrammarState state, int id)
     {
         if ((uint)id >= (uint)_l.Count) return false;
         var kind = _l.Kinds[id];
@@ -162,26 +250,7 @@ public sealed class TokenGrammar
         }
     }
 
-    /// <summary>Sets <c>allowed[id]</c> to whether each token id may follow in <paramref name="state"/>.</summary>
-    /// <exception cref="ArgumentException">When <paramref name="allowed"/> is shorter than the vocabulary.</exception>
-    public void FillMask(in GrammarState state, Span<bool> allowed)
-    {
-        if (allowed.Length < _l.Count) throw new ArgumentException($"mask needs {_l.Count} entries, got {allowed.Length}", nameof(allowed));
-        for (int id = 0; id < _l.Count; id++) allowed[id] = IsAllowed(state, id);
-        allowed[_l.Count..].Clear();
-    }
-
-    /// <summary>Advances <paramref name="state"/> past token <paramref name="id"/>.</summary>
-    /// <exception cref="InvalidOperationException">When the token is not allowed in that state (check <see cref="IsAllowed"/> first).</exception>
-    public void Advance(ref GrammarState state, int id)
-    {
-        if (!IsAllowed(state, id))
-            throw new InvalidOperationException($"token {Describe(id)} is not allowed in phase {state.phase}");
-        AdvanceUnchecked(ref state, id);
-    }
-
-    /// <summary>Advances without checking; the caller has checked <see cref="IsAllowed"/>.</summary>
-    internal void AdvanceUnchecked(ref GrammarState state, int id)
+    internal override void AdvanceUnchecked(ref GrammarState state, int id)
     {
         var kind = _l.Kinds[id];
         int v = _l.Values[id];
@@ -213,5 +282,5 @@ public sealed class TokenGrammar
         }
     }
 
-    private string Describe(int id) => (uint)id < (uint)_l.Count ? $"'{_l.Tokens[id]}' ({id})" : $"id {id}";
+    private protected override string Describe(int id) => (uint)id < (uint)_l.Count ? $"'{_l.Tokens[id]}' ({id})" : $"id {id}";
 }

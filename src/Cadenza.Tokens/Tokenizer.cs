@@ -73,6 +73,7 @@ public abstract class Tokenizer
         return config.Scheme switch
         {
             "remi" => new RemiTokenizer(config),
+            "abc" => new AbcTextTokenizer(config),
             _ => throw new ArgumentException($"unknown tokenization scheme '{config.Scheme}'"),
         };
     }

@@ -19,7 +19,8 @@ public sealed record DurationRange(int FromBeats, int ToBeats, int Resolution);
 /// </summary>
 public sealed record TokenizerConfig
 {
-    /// <summary>Tokenization scheme; "remi" (REMI+) is the only one so far.</summary>
+    /// <summary>Tokenization scheme: "remi" (REMI+, the default) or "abc" (ABC text, see <see cref="AbcTextTokenizer"/>;
+    /// it uses <see cref="TimeSignatures"/>, <see cref="Genres"/>, <see cref="MaxBars"/> and <see cref="DecodeTicksPerQuarter"/>).</summary>
     public string Scheme { get; init; } = "remi";
 
     /// <summary>Grid positions per quarter note (12 catches sixteenths and eighth/sixteenth triplets).</summary>
@@ -79,7 +80,7 @@ public sealed record TokenizerConfig
     public void Validate()
     {
         static void Fail(string msg) => throw new ArgumentException("Invalid tokenizer config: " + msg);
-        if (Scheme != "remi") Fail($"unknown scheme '{Scheme}' (known: remi)");
+        if (Scheme is not ("remi" or "abc")) Fail($"unknown scheme '{Scheme}' (known: remi, abc)");
         if (PositionsPerQuarter < 1 || PositionsPerQuarter > 96) Fail("PositionsPerQuarter must be 1-96");
         if (PitchMin < 0 || PitchMax > 127 || PitchMin > PitchMax) Fail("pitch range must lie in 0-127, min <= max");
         if (DrumPitchMin < 0 || DrumPitchMax > 127 || DrumPitchMin > DrumPitchMax) Fail("drum range must lie in 0-127, min <= max");

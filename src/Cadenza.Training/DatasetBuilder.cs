@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Cadenza.Music;
+using Cadenza.Music.Abc;
 using Cadenza.Music.Midi;
 using Cadenza.Tokens;
 
@@ -55,7 +56,9 @@ public static class DatasetBuilder
     /// <summary>Shard and manifest names inside a dataset folder.</summary>
     public const string ManifestFile = "manifest.json";
 
-    private sealed record Input(string FullPath, string Key, string? Genre);
+    /// <summary>One piece: a MIDI file, or one tune (<paramref name="Tune"/> = its index) of an ABC file (-1 = the ABC
+    /// file as a whole, when none of its tunes can be read).</summary>
+    private sealed record Input(string FullPath, string Key, string? Genre, int Tune = -1);
 
     private sealed class Processed
     {
@@ -66,7 +69,8 @@ public static class DatasetBuilder
 
     /// <summary>Builds the dataset in <paramref name="outputDir"/> and returns its manifest (also written there).</summary>
     /// <param name="tokenizer">Tokenizer to encode with; saved as tokenizer.json in the folder.</param>
-    /// <param name="inputs">Files and folders (folders are searched recursively for MIDI files).</param>
+    /// <param name="inputs">Files and folders (folders are searched recursively for MIDI and ABC files; every tune of an
+    /// ABC file is a piece of its own, keyed <c>file.abc#n</c>).</param>
     /// <param name="outputDir">Output folder (created; existing dataset files in it are replaced).</param>
     /// <param name="options">Split, transposition, labels.</param>
     /// <param name="progress">Receives one report per file.</param>
@@ -90,7 +94,7 @@ public static class DatasetBuilder
         }
         var genres = new HashSet<string>(tokenizer.Config.Genres, StringComparer.Ordinal);
         var files = Expand(inputs, labels, genres);
-        if (files.Count == 0) throw new DatasetException($"no MIDI files found in {string.Join(", ", inputs)}");
+        if (files.Count == 0) throw new DatasetException($"no MIDI or ABC files found in {string.Join(", ", inputs)}");
 
         // Split by piece: a seeded hash of the file's key, so the split does not depend on order or machine.
         var isVal = new bool[files.Count];
@@ -183,7 +187,7 @@ public static class DatasetBuilder
             {
                 root = full;
                 found = Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories)
-                    .Where(MidiFile.HasMidiExtension)
+                    .Where(f => MidiFile.HasMidiExtension(f) || IsAbc(f))
                     .OrderBy(f => f, StringComparer.Ordinal);
             }
             else throw new DatasetException($"{input}: no such file or folder");
@@ -193,12 +197,30 @@ public static class DatasetBuilder
                 if (!seen.Add(f)) continue;
                 string key = rootName + "/" + Path.GetRelativePath(root, f).Replace('\\', '/');
                 string? genre = labels?.GenreOf(f) ?? FolderGenre(f, root, genres);
-                list.Add(new Input(f, key, genre));
+                if (IsAbc(f))
+                {
+                    // Every tune of an ABC file is a piece of its own (split, counted and skipped on its own).
+                    int tunes = 0;
+                    try { tunes = AbcFile.Read(f).Tunes.Count; }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException or MusicFormatException) { }
+                    if (tunes == 0) list.Add(new Input(f, key, genre));
+                    for (int t = 0; t < tunes; t++) list.Add(new Input(f, key + "#" + (t + 1), genre, t));
+                }
+                else list.Add(new Input(f, key, genre));
             }
         }
         return list;
     }
 
+
+    private static bool IsAbc(string path) => path.EndsWith(".abc", StringComparison.OrdinalIgnoreCase);
+
+    private static Score ReadTune(Input f)
+    {
+        var r = AbcFile.Read(f.FullPath);
+        if (f.Tune >= 0 && f.Tune < r.Tunes.Count) return r.Tunes[f.Tune].Score;
+        throw new MusicFormatException(f.FullPath, r.Errors.Count > 0 ? r.Errors[0].Message : "no tune could be read");
+    }
 
     private static string? FolderGenre(string file, string root, HashSet<string> genres)
     {
@@ -223,7 +245,7 @@ public static class DatasetBuilder
         }
         try
         {
-            var score = MidiFile.Read(f.FullPath, readOptions).Score;
+            var score = IsAbc(f.FullPath) ? ReadTune(f) : MidiFile.Read(f.FullPath, readOptions).Score;
             if (score.NoteCount == 0)
             {
                 result.Skipped = new SkippedFile(f.Key, "no notes");
@@ -277,7 +299,10 @@ public static class DatasetBuilder
         var copy = new Score(score.TicksPerQuarter) { Title = score.Title, Composer = score.Composer };
         copy.Tempos.AddRange(score.Tempos);
         copy.TimeSignatures.AddRange(score.TimeSignatures);
-        copy.KeySignatures.AddRange(score.KeySignatures);
+        foreach (var k in score.KeySignatures) copy.KeySignatures.Add(k with { Fifths = TransposeFifths(k.Fifths, semitones) });
+        int flats = copy.KeySignatures.Count > 0 ? copy.KeySignatures[0].Fifths : 0;
+        foreach (var x in score.Texts)
+            copy.Texts.Add(x.Kind == TextKind.Text && TransposeChordSymbol(x.Text, semitones, flats < 0) is { } sym ? x with { Text = sym } : x);
         foreach (var t in score.Tracks)
         {
             var nt = new Track { Name = t.Name, Program = t.Program, Channel = t.Channel, Port = t.Port, IsDrum = t.IsDrum };
@@ -288,6 +313,34 @@ public static class DatasetBuilder
             copy.Tracks.Add(nt);
         }
         return copy;
+    }
+
+    /// <summary>The key signature <paramref name="semitones"/> away: fifths moved by 7 per semitone, kept within -5..6.</summary>
+    public static int TransposeFifths(int fifths, int semitones)
+    {
+        int f = ((fifths + 7 * semitones) % 12 + 12) % 12;
+        return f > 6 ? f - 12 : f;
+    }
+
+    private static readonly string[] SharpNames = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
+    private static readonly string[] FlatNames = ["C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"];
+
+    /// <summary>
+    /// A chord symbol (<c>"D7"</c>, <c>"Bbm"</c>) with its root moved by <paramref name="semitones"/>, spelled with flats or
+    /// sharps; a bass note after <c>/</c> is dropped. Null when the text does not start with a root (A-G, optional # or b).
+    /// </summary>
+    public static string? TransposeChordSymbol(string text, int semitones, bool useFlats)
+    {
+        if (text.Length == 0 || text[0] < 'A' || text[0] > 'G') return null;
+        int pc = "C D EF G A B".IndexOf(text[0]);
+        int i = 1;
+        if (i < text.Length && text[i] == '#') { pc++; i++; }
+        else if (i < text.Length && text[i] == 'b') { pc--; i++; }
+        string quality = text[i..];
+        int slash = quality.IndexOf('/');
+        if (slash >= 0) quality = quality[..slash];
+        int n = ((pc + semitones) % 12 + 12) % 12;
+        return (useFlats ? FlatNames : SharpNames)[n] + quality;
     }
 
     /// <summary>Writes one split's shards to temporary files; <see cref="Commit"/> renames them into place.</summary>
