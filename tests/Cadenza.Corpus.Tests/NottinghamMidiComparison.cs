@@ -51,7 +51,9 @@ public partial class AbcCorpusTests
                     var tolA = new SortedSet<char> { 'P' };
                     if (partA != null && CompareWithChordFallback(partA, midi, tolA) == null) { why = null; tolerances = tolA; }
                 }
-                if (why != null && UpstreamRepeatReading(text) is string rewritten)
+                // R, applied to each unopened repeat in turn (the rewritten tune is rewritten again)
+                string? rewritten = text;
+                for (int pass = 0; why != null && pass < 4 && (rewritten = UpstreamRepeatReading(rewritten!)) != null; pass++)
                 {
                     var again = Reread(rewritten);
                     var tolR = new SortedSet<char> { 'R' };
