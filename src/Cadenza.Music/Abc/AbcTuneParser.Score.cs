@@ -56,7 +56,16 @@ internal sealed partial class AbcTuneParser
             }
             cur.Add(it);
         }
-        if (parts.Count == 0) return items;
+        if (parts.Count == 0)
+        {
+            // Nottingham convention: with a Y: play order, P: always names a part; a header P: naming one part and no part
+            // labels in the body make the whole body that part (P:A with Y:AA plays the body twice)
+            bool yOrder = _opt.UseYPlayOrder && !string.IsNullOrWhiteSpace(_yOrder);
+            string header = _partOrder?.Trim() ?? "";
+            if (!yOrder || header.Length != 1 || !char.IsAsciiLetterUpper(header[0])) return items;
+            parts[header] = new List<Item>(items);
+            prelude.Clear();
+        }
         var order = ExpandPartOrder(orderText);
         if (order == null || order.Count == 0) { Warn($"unreadable part order {orderText}; parts played as written"); return items; }
         var result = new List<Item>(prelude);
@@ -229,7 +238,8 @@ internal sealed partial class AbcTuneParser
                     break;
                 case ItemKind.Overlay:
                     return Rational.Zero;
-                case ItemKind.Bar or ItemKind.SectionBar or ItemKind.RepeatStart or ItemKind.RepeatEnd or ItemKind.Ending:
+                case ItemKind.Bar or ItemKind.SectionBar or ItemKind.RepeatStart or ItemKind.RepeatEnd or ItemKind.Ending or ItemKind.Part:
+                    // a part label ends the part before it like a bar line does (a lone pickup part: "P:S\nd3\nP:A\n...")
                     if (!t.IsPositive) break;
                     bool more = false;
                     for (int j = i + 1; j < played.Count && !more; j++) more = played[j].Kind is ItemKind.Note or ItemKind.Rest;

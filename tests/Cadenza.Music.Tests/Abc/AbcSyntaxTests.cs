@@ -123,6 +123,18 @@ public class AbcSyntaxTests
     }
 
     [Fact]
+    public void YPlayOrderWithTheOnlyPartNamedInTheHeader()
+    {
+        // Nottingham playford3: "P:A" in the header, "Y:AA", no part labels in the body: the body is part A, played twice
+        var yes = new AbcReadOptions { UseYPlayOrder = true };
+        var t = AbcFile.Parse("X:1\nY:AA\nM:4/4\nL:1/4\nP:A\nK:C\nC2 D2 :|\n", "y.abc", yes).Tunes[0];
+        AssertNotes("60:1/2 62:1/2 60:1/2 62:1/2 60:1/2 62:1/2 60:1/2 62:1/2", t.Score.Tracks[0]);
+        // without the Y: option the header P:A is a one-part play order of a tune without part labels: played as written
+        var std = AbcFile.Parse("X:1\nY:AA\nM:4/4\nL:1/4\nP:A\nK:C\nC2 D2 :|\n", "y.abc").Tunes[0];
+        AssertNotes("60:1/2 62:1/2 60:1/2 62:1/2", std.Score.Tracks[0]);
+    }
+
+    [Fact]
     public void LyricsSpecialCharacters()
     {
         var t = Tune("M:4/4\nL:1/4\nK:C", "C D E F | G A B c |]\nw:a-b_ c~d * e\\-f g|h");
@@ -210,6 +222,11 @@ public class AbcSyntaxTests
         string written = AbcWriter.Write(t.Score);
         Assert.Contains("K:G\nD | G", written);
         Assert.Equal(t.Score.Tracks[0].Notes, Single(written).Score.Tracks[0].Notes);
+        // a pickup that is a part of its own (Nottingham jigs129: "P:S" "d3" then "P:A") also ends at its bar line
+        var parts = AbcFile.Parse("X:1\nY:SA\nM:6/8\nL:1/8\nK:G\nP:S\nd3\nP:A\ngdB GBd|g2f a2g||\n", "p.abc",
+            new AbcReadOptions { UseYPlayOrder = true }).Tunes[0];
+        Assert.Equal(3L * Whole / 8, parts.Score.Tracks[0].Notes[0].Onset);
+        Assert.Equal(6L * Whole / 8, parts.Score.Tracks[0].Notes[1].Onset);
         // a short tune that ends inside its first bar is not a pickup
         Assert.Equal(0, Tune("M:4/4\nL:1/4\nK:C", "CDE |]").Score.Tracks[0].Notes[0].Onset);
     }
