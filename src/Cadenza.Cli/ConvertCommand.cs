@@ -23,7 +23,8 @@ public static class ConvertCommand
           --title <T>      the tune with title T (any T: line, case-insensitive); when no title equals T,
                            a part of a title, if it matches exactly one tune
           --all-tunes      every tune of an ABC file, each to its own file <file>-<X>.<ext> in the -o folder
-                           (a file with one tune keeps its name); folders always convert every tune
+                           (-o name.mid gives name-<X>.mid beside it; a file with one tune keeps its name);
+                           folders always convert every tune
           --track <N>      for ABC output: the track (0-based, as 'cadenza info' lists them) to write;
                            default: the melody (the track named "melody", else among the busier non-drum
                            tracks the one with the highest average pitch). ABC holds one voice.
@@ -61,6 +62,15 @@ public static class ConvertCommand
         int? track = a.Has("track") ? a.GetInt("track", 0, 0, 65535) : null;
         if (!Directory.Exists(input) && !File.Exists(input)) throw new UsageException($"{input}: no such file or folder");
         bool isFolder = Directory.Exists(input);
+        // --all-tunes -o book.mid: the files are book-1.mid, book-2.mid ... beside it.
+        string? bookStem = null;
+        if (allTunes && !isFolder && !Directory.Exists(output) && !EndsWithSeparator(output) && FormatOf(output) is { } patternFormat)
+        {
+            if (to != null && to != patternFormat) throw new UsageException($"convert: --to {Ext(to.Value)[1..]} does not match the output name {output}");
+            to = patternFormat;
+            bookStem = Path.GetFileNameWithoutExtension(output);
+            output = Path.GetDirectoryName(Path.GetFullPath(output))!;
+        }
         bool outIsFolder = isFolder || allTunes || Directory.Exists(output) || EndsWithSeparator(output);
 
         if (!outIsFolder)
@@ -93,7 +103,7 @@ public static class ConvertCommand
                 if (allTunes) throw new UsageException($"{input}: --all-tunes converts the tunes of an ABC file; this is a MIDI file");
                 output = Path.Combine(output, Path.GetFileNameWithoutExtension(input) + Ext(plan.To));
             }
-            else if (allTunes) return ConvertBook(input, output, plan);
+            else if (allTunes) return ConvertBook(input, output, bookStem ?? Path.GetFileNameWithoutExtension(input), plan);
             else output = Path.Combine(output, Path.GetFileNameWithoutExtension(input) + Ext(plan.To));
         }
         return ConvertFile(input, output, selection, plan);
@@ -102,8 +112,9 @@ public static class ConvertCommand
     private static int ConvertFile(string input, string output, TuneSelection selection, Plan plan)
     {
         OutputFiles.CheckNotInput(output, input);
-        OutputFiles.CheckWritable(output, OutputName(plan.To));
+        // Read first (quick, and a wrong --tune creates nothing), then check the output before the slow part (rendering).
         var src = ScoreInput.Load(input, selection, plan.MidiOptions);
+        OutputFiles.CheckWritable(output, OutputName(plan.To));
         ReportWarnings(src.Label, src.Warnings, plan.Verbose);
         string detail = Write(src, output, plan);
         Console.Error.WriteLine($"{src.Label}: {detail} -> {output}");
@@ -111,14 +122,14 @@ public static class ConvertCommand
     }
 
     // --all-tunes on one ABC file: every tune to its own file in the output folder.
-    private static int ConvertBook(string input, string outDir, Plan plan)
+    private static int ConvertBook(string input, string outDir, string stem, Plan plan)
     {
         OutputFiles.CheckWritableFolder(outDir, OutputName(plan.To) + "s");
         var inputs = new HashSet<string>([Path.GetFullPath(input)], StringComparer.Ordinal);
         var claimed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var failures = new List<(string File, string Reason)>();
         int written = 0, warnings = 0;
-        var book = ConvertAbcFile(input, input, Path.Combine(outDir, Path.GetFileNameWithoutExtension(input)), plan, inputs, claimed, failures, ref written, ref warnings, quiet: !plan.Verbose);
+        var book = ConvertAbcFile(input, input, Path.Combine(outDir, stem), plan, inputs, claimed, failures, ref written, ref warnings, quiet: !plan.Verbose);
         int tunes = book.Tunes.Count + book.Errors.Count;
         return Finish($"converted {written} of {tunes} tune{(tunes == 1 ? "" : "s")} of {input}", written, warnings, outDir, plan, failures);
     }

@@ -211,6 +211,9 @@ public class ConvertCliTests : IDisposable
         AssertOneLine(r.Err);
         Assert.Contains(expected, r.Err);
         Assert.False(File.Exists(_dir["x.mid"]));
+        var nested = CliRunner.Run("convert", book, "-o", _dir["newdir/x.mid"], option, value);
+        Assert.Equal(2, nested.ExitCode);
+        Assert.False(Directory.Exists(_dir["newdir"]), "not even the output folder is created");
     }
 
     [Fact]
@@ -236,6 +239,11 @@ public class ConvertCliTests : IDisposable
         Assert.Contains("converted 2 of 3 tunes", r.Err);
         Assert.Contains("tune X:3 \"Broken One\", line 16", r.Err);
         Assert.Equal(Notes(AbcFile.Read(book).Tunes[1].Score), Notes(MidiFile.Read(_dir["out/book-2.mid"]).Score));
+
+        // -o with a file name: the tunes are numbered beside it.
+        var named = CliRunner.Run("convert", book, "-o", _dir["named/dances.abc"], "--all-tunes");
+        Assert.Equal(1, named.ExitCode);
+        Assert.Equal(["dances-1.abc", "dances-2.abc"], Directory.GetFiles(_dir["named"]).Select(Path.GetFileName).Order());
     }
 
     [Fact]
