@@ -10,7 +10,7 @@ public static class ConvertCommand
     /// <summary>Help text.</summary>
     public const string Help = """
         usage: cadenza convert <in> -o <out> [--to mid|abc|wav] [--tune X | --title T | --all-tunes] [--track N]
-                               [--strict] [--verbose]
+                               [--quantize 1/16] [--strict] [--verbose]
 
         Converts music files between ABC (.abc) and MIDI (.mid, .midi), and renders them to audio (.wav, with the
         same synthesizer as 'cadenza render'). .abc -> .abc and .mid -> .mid also work: they rewrite the file
@@ -28,6 +28,8 @@ public static class ConvertCommand
           --track <N>      for ABC output: the track (0-based, as 'cadenza info' lists them) to write;
                            default: the melody (the track named "melody", else among the busier non-drum
                            tracks the one with the highest average pitch). ABC holds one voice.
+          --quantize <1/n> move every note's start and end to the nearest multiple of a 1/n note (n 1-128;
+                           1/12 and 1/24 are triplet grids): played MIDI becomes readable ABC. Off by default.
           --strict         refuse damaged MIDI files instead of repairing them
           -v, --verbose    list every warning and repair (by default only their number is shown)
 
@@ -44,12 +46,12 @@ public static class ConvertCommand
     /// <summary>Output formats.</summary>
     private enum Format { Mid, Abc, Wav }
 
-    private sealed record Plan(Format To, int? Track, bool Verbose, MidiReadOptions MidiOptions);
+    private sealed record Plan(Format To, int? Track, bool Verbose, MidiReadOptions MidiOptions, int? QuantizeDenominator);
 
     /// <summary>Runs the verb.</summary>
     public static int Run(string[] args)
     {
-        var a = CliArgs.Parse("convert", args, ["all-tunes", "strict", "verbose"], ["output", "to", "tune", "title", "track"],
+        var a = CliArgs.Parse("convert", args, ["all-tunes", "strict", "verbose"], ["output", "to", "tune", "title", "track", "quantize"],
             new Dictionary<string, string> { ["o"] = "output", ["v"] = "verbose" });
         if (a.Positionals.Count != 1) throw new UsageException("convert: give one input file or folder (see 'cadenza convert --help')");
         string input = a.Positionals[0];
@@ -60,6 +62,7 @@ public static class ConvertCommand
         if (allTunes && selection.IsSet) throw new UsageException("convert: --all-tunes converts every tune; leave out --tune/--title");
         Format? to = a.Get("to") is { } t ? ParseFormat(t) ?? throw new UsageException($"convert: --to must be mid, abc or wav, got '{t}'") : null;
         int? track = a.Has("track") ? a.GetInt("track", 0, 0, 65535) : null;
+        int? quantize = a.Get("quantize") is { } q ? ParseGrid(q) : null;
         if (!Directory.Exists(input) && !File.Exists(input)) throw new UsageException($"{input}: no such file or folder");
         bool isFolder = Directory.Exists(input);
         // --all-tunes -o book.mid: the files are book-1.mid, book-2.mid ... beside it.
@@ -89,7 +92,7 @@ public static class ConvertCommand
                 : "convert: an output folder needs --to mid|abc|wav (the format of the files written)");
         }
         if (track != null && to != Format.Abc) throw new UsageException("convert: --track chooses the track written as ABC; it needs ABC output");
-        var plan = new Plan(to!.Value, track, a.Has("verbose"), new MidiReadOptions { Strict = a.Has("strict") });
+        var plan = new Plan(to!.Value, track, a.Has("verbose"), new MidiReadOptions { Strict = a.Has("strict") }, quantize);
 
         if (isFolder)
         {
@@ -241,6 +244,7 @@ public static class ConvertCommand
     private static string Write(LoadedScore src, string path, Plan plan)
     {
         var score = src.Score;
+        if (plan.QuantizeDenominator is int den) Quantize(score, den);
         switch (plan.To)
         {
             case Format.Mid:
@@ -296,6 +300,35 @@ public static class ConvertCommand
         string m = e is ArgumentException ? e.Message.Split(" (Parameter '")[0] : e.Message;
         foreach (var p in prefixes) m = Inputs.WithoutPath(m, p);
         return m;
+    }
+
+    // "1/16" or "16" -> 16.
+    private static int ParseGrid(string s)
+    {
+        string t = s.Trim();
+        if (t.StartsWith("1/", StringComparison.Ordinal)) t = t[2..];
+        if (!int.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) || n is < 1 or > 128)
+            throw new UsageException($"--quantize must be a note value 1/n with n from 1 to 128 (1/16, 1/12 ...), got '{s}'");
+        return n;
+    }
+
+    // Moves every note's onset and end to the nearest multiple of a 1/den note; a note that would vanish keeps one step.
+    private static void Quantize(Score score, int den)
+    {
+        double step = score.TicksPerQuarter * 4.0 / den;
+        long Snap(long tick) => (long)Math.Round(Math.Round(tick / step, MidpointRounding.AwayFromZero) * step);
+        foreach (var t in score.Tracks)
+        {
+            for (int i = 0; i < t.Notes.Count; i++)
+            {
+                var n = t.Notes[i];
+                long on = Snap(n.Onset), end = Snap(n.End);
+                if (end <= on) end = Snap(on + (long)Math.Ceiling(step));
+                if (end <= on) end = on + 1;
+                t.Notes[i] = n with { Onset = on, Duration = end - on };
+            }
+            t.Normalize();
+        }
     }
 
     private static bool EndsWithSeparator(string p) => p.EndsWith('/') || p.EndsWith(Path.DirectorySeparatorChar);

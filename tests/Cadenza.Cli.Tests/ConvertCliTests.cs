@@ -167,6 +167,28 @@ public class ConvertCliTests : IDisposable
     }
 
     [Fact]
+    public void QuantizeSnapsPlayedTimingToTheGrid()
+    {
+        var s = new Score(480);
+        var t = new Track { Name = "melody" };
+        // Played timing: each note a few ticks off an eighth-note grid (240 ticks).
+        int[] jitter = [7, -11, 3, 13, -5, 0, 9, -2];
+        for (int i = 0; i < jitter.Length; i++) t.Notes.Add(new Note(480 + i * 240 + jitter[i], 230 - jitter[i] / 2, 67 + i % 3, 90));
+        s.Tracks.Add(t);
+        MidiFile.Write(s, _dir["played.mid"]);
+        var r = CliRunner.Run("convert", _dir["played.mid"], "-o", _dir["played.abc"], "--quantize", "1/8");
+        Assert.Equal(0, r.ExitCode);
+        var back = ReadAbcTune(_dir["played.abc"]);
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => (480L + i * 240, 240L, 67 + i % 3)).ToList(), Notes(back));
+        Assert.DoesNotContain("/", File.ReadAllText(_dir["played.abc"]).Split('\n').Last(l => l.Contains('|')));  // plain lengths, no fractions
+
+        var bad = CliRunner.Run("convert", _dir["played.mid"], "-o", _dir["x.abc"], "--quantize", "1/0");
+        Assert.Equal(2, bad.ExitCode);
+        AssertOneLine(bad.Err);
+        Assert.False(File.Exists(_dir["x.abc"]));
+    }
+
+    [Fact]
     public void MidiWithOnlyDrumsCannotBecomeAbc()
     {
         var s = new Score(480);
