@@ -7,35 +7,55 @@ using Cadenza.Music.Midi;
 namespace Cadenza.Cli;
 
 /// <summary><c>cadenza info</c>: what a music file holds.</summary>
-public static class InfoCommand
+public static partial class InfoCommand
 {
     /// <summary>Help text.</summary>
     public const string Help = """
-        usage: cadenza info <file> [<file> ...] [--json] [--strict]
+        usage: cadenza info <file> [<file> ...] [--json] [--strict] [--tune X | --title T]
 
         Shows what a MIDI file holds: format, time base, tracks (name, program, channel, drums,
         notes, pitch range), tempo and time-signature maps, key signatures, duration, and every
         repair the tolerant reader made.
 
-          --json     machine-readable output (one JSON object per file, in an array when several)
-          --strict   refuse damaged files instead of repairing them
+        For an ABC file: each tune's X: number, titles, meter, unit length, key, bars, notes,
+        duration, pitch range, chord symbols, grace notes and warnings; a file with several tunes
+        is listed one line per tune, and the tunes that could not be read with their errors.
 
-        exit codes: 0 ok, 1 some files could not be read, 2 usage error or nothing readable
+          --json        machine-readable output (one JSON object per file, in an array when several)
+          --strict      refuse damaged MIDI files instead of repairing them
+          --tune <X>    ABC: show only the tune with reference number X: (in full)
+          --title <T>   ABC: show only the tune with title T (case-insensitive; a part of a title
+                        is enough when it matches one tune only)
+
+        exit codes: 0 ok, 1 some files (or tunes of an ABC file) could not be read, 2 usage error
+        or nothing readable
         """;
 
     /// <summary>Runs the verb.</summary>
     public static int Run(string[] args)
     {
-        var a = CliArgs.Parse("info", args, ["json", "strict"], []);
+        var a = CliArgs.Parse("info", args, ["json", "strict"], ["tune", "title"]);
         if (a.Positionals.Count == 0) throw new UsageException("info: give at least one file (see 'cadenza info --help')");
         bool json = a.Has("json");
         var options = new MidiReadOptions { Strict = a.Has("strict") };
+        var selection = TuneSelection.From(a, "info");
         var reports = new List<object>();
         int failed = 0;
+        bool someTunesFailed = false;
         foreach (var path in a.Positionals)
         {
             if (Directory.Exists(path)) { Console.Error.WriteLine($"cadenza: {path}: is a folder (info takes files)"); failed++; continue; }
             if (!File.Exists(path)) { Console.Error.WriteLine($"cadenza: {path}: no such file"); failed++; continue; }
+            if (ScoreInput.KindOf(path) == MusicFileKind.Abc)
+            {
+                var abc = AbcInfo(path, selection, json, out bool tunesFailed);
+                if (abc == null) { failed++; continue; }
+                someTunesFailed |= tunesFailed;
+                if (json) reports.Add(abc);
+                else Console.Out.Write((string)abc);
+                continue;
+            }
+            if (selection.IsSet) { Console.Error.WriteLine($"cadenza: {path}: --tune and --title choose a tune of an ABC file; this is a MIDI file"); failed++; continue; }
             MidiReadResult result;
             try
             {
@@ -57,7 +77,7 @@ public static class InfoCommand
                 ? JsonSerializer.Serialize(reports[0], opts)
                 : JsonSerializer.Serialize(reports, opts));
         }
-        if (failed == 0) return Program.Ok;
+        if (failed == 0) return someTunesFailed ? Program.SomeFailed : Program.Ok;
         return failed == a.Positionals.Count ? Program.Fatal : Program.SomeFailed;
     }
 

@@ -9,7 +9,19 @@ public static class Inputs
     /// yields its MIDI files recursively in ordinal order with their paths relative to the folder.
     /// </summary>
     /// <exception cref="UsageException">When the path does not exist or a folder holds no MIDI files.</exception>
-    public static List<(string FullPath, string Relative)> Expand(string path, out bool isFolder)
+    public static List<(string FullPath, string Relative)> Expand(string path, out bool isFolder) =>
+        Expand(path, out isFolder, Music.Midi.MidiFile.HasMidiExtension, "MIDI files (" + string.Join(", ", Music.Midi.MidiFile.Extensions) + ")");
+
+    /// <summary>
+    /// Expands <paramref name="path"/> like <see cref="Expand(string, out bool)"/>, taking from a folder the files for which
+    /// <paramref name="wanted"/> is true.
+    /// </summary>
+    /// <param name="path">A file or folder.</param>
+    /// <param name="isFolder">Set when <paramref name="path"/> is a folder.</param>
+    /// <param name="wanted">Which files of a folder to take (by path).</param>
+    /// <param name="what">What those files are, for the message when a folder holds none ("MIDI or ABC files").</param>
+    /// <exception cref="UsageException">When the path does not exist or a folder holds no wanted files.</exception>
+    public static List<(string FullPath, string Relative)> Expand(string path, out bool isFolder, Func<string, bool> wanted, string what)
     {
         if (File.Exists(path))
         {
@@ -20,11 +32,11 @@ public static class Inputs
         isFolder = true;
         var root = Path.GetFullPath(path);
         var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Where(Music.Midi.MidiFile.HasMidiExtension)
+            .Where(wanted)
             .OrderBy(f => f, StringComparer.Ordinal)
             .Select(f => (f, Path.GetRelativePath(root, f)))
             .ToList();
-        if (files.Count == 0) throw new UsageException($"{path}: the folder holds no MIDI files ({string.Join(", ", Music.Midi.MidiFile.Extensions)})");
+        if (files.Count == 0) throw new UsageException($"{path}: the folder holds no {what}");
         return files;
     }
 
