@@ -15,7 +15,7 @@ public static class GenerateCommand
     /// <summary>Help text.</summary>
     public const string Help = """
         usage: cadenza generate -o <out.mid|out.abc> [--wav <out.wav>] [--model <dir>] [--genre <g>]
-                                [--primer <in.mid> [--primer-bars N]] [--bars N] [--tokens N]
+                                [--primer <in.mid|in.abc> [--primer-bars N]] [--bars N] [--tokens N]
                                 [--temperature T] [--top-k K] [--top-p P] [--seed S] [--count C]
 
         Samples a new piece from a model and writes it as MIDI, or as ABC when -o ends in .abc (and WAV
@@ -25,8 +25,8 @@ public static class GenerateCommand
 
           --model <dir>        model folder (default: the embedded models/default)
           --genre <g>          folk, classical, pop, jazz or rock (the model's genre tokens)
-          --primer <in.mid>    continue this piece; its first --primer-bars bars (default 4, 0 = all)
-                               are kept exactly
+          --primer <file>      continue this piece (MIDI, or the first tune of an ABC file); its first
+                               --primer-bars bars (default 4, 0 = all) are kept exactly
           --bars <n>           length of the piece in bars, primer included (default 16)
           --tokens <n>         stop after n sampled tokens: alone, the length of the piece (or until the
                                model's end token); with --bars, a limit (default 400 per bar)
@@ -72,9 +72,9 @@ public static class GenerateCommand
         string? primerPath = a.Get("primer");
         if (primerPath != null)
         {
-            if (Directory.Exists(primerPath)) throw new UsageException($"{primerPath}: is a folder; --primer takes a MIDI file");
+            if (Directory.Exists(primerPath)) throw new UsageException($"{primerPath}: is a folder; --primer takes a MIDI or ABC file");
             if (!File.Exists(primerPath)) throw new UsageException($"{primerPath}: primer file not found");
-            primer = MidiFile.Read(primerPath).Score;
+            primer = ScoreInput.Load(primerPath).Score;
         }
         else if (a.Has("primer-bars")) throw new UsageException("generate: --primer-bars needs --primer");
         var options = new GenerationOptions

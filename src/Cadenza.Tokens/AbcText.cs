@@ -382,6 +382,9 @@ internal sealed class AbcLayout
     public byte[] FieldKind = [];     // AbcField: 1 header M, 2 header L, 3 header K, 4 inline M, 5 inline K
     public bool[] PlainNote = [];     // AbcNote of unit length (usable inside a chord)
     public int[] TupletNotes = [];    // AbcTuplet: how many notes it covers
+    public int[] Len48 = [];          // AbcNote, AbcRest, AbcChordEnd: length in 48ths of the unit length
+    public int[] MeterNum = [], MeterDen = [];  // AbcField M tokens (header and inline)
+    public int[] UnitDen = [];        // AbcField L tokens
     public int Count => Tokens.Count;
     public int Bos, Eos, Bar, FinalBar, Tie, ChordStart;
 
@@ -439,31 +442,42 @@ internal sealed class AbcLayout
         var field = new List<byte>();
         var plain = new List<bool>();
         var tuplet = new List<int>();
-        void Add(string t, TokenKind k, byte f = 0, bool p = false, int tn = 0)
+        var len48 = new List<int>();
+        var mNum = new List<int>();
+        var mDen = new List<int>();
+        var uDen = new List<int>();
+        void Add(string t, TokenKind k, byte f = 0, bool p = false, int tn = 0, (int Num, int Den) len = default, (int N, int D) meter = default, int unit = 0)
         {
             l.Tokens.Add(t); kinds.Add(k); field.Add(f); plain.Add(p); tuplet.Add(tn);
+            len48.Add(len.Den == 0 ? 0 : len.Num * 48 / len.Den); mNum.Add(meter.N); mDen.Add(meter.D); uDen.Add(unit);
+        }
+        static (int, int) Meter(string ts)
+        {
+            int slash = ts.IndexOf('/');
+            return (int.Parse(ts[..slash], CultureInfo.InvariantCulture), int.Parse(ts[(slash + 1)..], CultureInfo.InvariantCulture));
         }
         Add(Vocabulary.Pad, TokenKind.Pad); Add(Vocabulary.Bos, TokenKind.Bos); Add(Vocabulary.Eos, TokenKind.Eos); Add(Vocabulary.Mask, TokenKind.Mask);
         foreach (var g in config.Genres) Add("Genre_" + g, TokenKind.Genre);
-        foreach (var ts in config.TimeSignatures) Add("M:" + ts, TokenKind.AbcField, 1);
-        foreach (var u in new[] { "1/4", "1/8", "1/16" }) Add("L:" + u, TokenKind.AbcField, 2);
+        foreach (var ts in config.TimeSignatures) Add("M:" + ts, TokenKind.AbcField, 1, meter: Meter(ts));
+        foreach (var u in new[] { 4, 8, 16 }) Add("L:1/" + u, TokenKind.AbcField, 2, unit: u);
         var keys = KeyNames().ToList();
         foreach (var k in keys) Add("K:" + k, TokenKind.AbcField, 3);
-        foreach (var ts in config.TimeSignatures) Add("[M:" + ts + "]", TokenKind.AbcField, 4);
+        foreach (var ts in config.TimeSignatures) Add("[M:" + ts + "]", TokenKind.AbcField, 4, meter: Meter(ts));
         foreach (var k in keys) Add("[K:" + k + "]", TokenKind.AbcField, 5);
         l.Bar = l.Count; Add("|", TokenKind.Bar);
         l.FinalBar = l.Count; Add("|]", TokenKind.AbcFinalBar);
         l.Tie = l.Count; Add("-", TokenKind.AbcTie);
         l.ChordStart = l.Count; Add("[", TokenKind.AbcChordStart);
-        foreach (var len in Lengths) Add("]" + AbcTextTokenizer.LengthText(len), TokenKind.AbcChordEnd);
+        foreach (var len in Lengths) Add("]" + AbcTextTokenizer.LengthText(len), TokenKind.AbcChordEnd, len: len);
         Add("(3", TokenKind.AbcTuplet, tn: 3);
         for (int r = 1; r <= 12; r++) if (r != 3) Add("(3:2:" + r, TokenKind.AbcTuplet, tn: r);
         foreach (var root in Roots) foreach (var q in Qualities) Add("\"" + root + q + "\"", TokenKind.AbcChordSymbol);
-        foreach (var len in Lengths) Add("z" + AbcTextTokenizer.LengthText(len), TokenKind.AbcRest);
+        foreach (var len in Lengths) Add("z" + AbcTextTokenizer.LengthText(len), TokenKind.AbcRest, len: len);
         foreach (var p in Pitches())
             foreach (var len in Lengths)
-                Add(p + AbcTextTokenizer.LengthText(len), TokenKind.AbcNote, p: len == (1, 1));
+                Add(p + AbcTextTokenizer.LengthText(len), TokenKind.AbcNote, p: len == (1, 1), len: len);
         l.Kinds = kinds.ToArray(); l.FieldKind = field.ToArray(); l.PlainNote = plain.ToArray(); l.TupletNotes = tuplet.ToArray();
+        l.Len48 = len48.ToArray(); l.MeterNum = mNum.ToArray(); l.MeterDen = mDen.ToArray(); l.UnitDen = uDen.ToArray();
         l.Bos = 1; l.Eos = 2;
         return l;
     }
@@ -477,8 +491,12 @@ internal sealed class AbcLayout
 /// element  := chord-symbol? (note | rest | '[' note+ ']len') '-'?  |  tuplet-mark (next r elements, no bar line inside)
 /// field    := [M:n/d] | [K:key]                                  (not inside a tuplet)
 /// </code>
-/// Bar lines need at least one note, rest or chord in the bar; chords hold at most 8 notes of unit length (the chord's
-/// length follows <c>]</c>).
+/// Time is counted in the bar from M and L (tuplet notes take 2/3 of their written length): a note, rest or chord that
+/// would overflow the bar is not allowed, and a plain bar line <c>|</c> may close a short bar only as the first bar (a
+/// pickup) or right before an inline meter change <c>[M:..]</c> (which must then follow); the final <c>|]</c> may close
+/// a short bar. Bar lines need at least one note, rest or chord in the bar; chords hold
+/// at most 8 notes of unit length (the chord's length follows <c>]</c>). This is how <see cref="AbcWriter"/> writes
+/// (bars follow the meter, notes crossing a bar line are tied), so every tune it writes is allowed.
 /// </summary>
 internal sealed class AbcGrammar : TokenGrammar
 {
@@ -505,19 +523,23 @@ internal sealed class AbcGrammar : TokenGrammar
             case GrammarPhase.Prefix: return (kind == TokenKind.Genre && !s.genreSeen) || (kind == TokenKind.AbcField && _l.FieldKind[id] == 1);
             case GrammarPhase.AbcAfterMeter: return kind == TokenKind.AbcField && _l.FieldKind[id] == 2;
             case GrammarPhase.AbcAfterUnit: return kind == TokenKind.AbcField && _l.FieldKind[id] == 3;
-            case GrammarPhase.AbcAfterSymbol: return kind is TokenKind.AbcNote or TokenKind.AbcRest or TokenKind.AbcChordStart;
+            case GrammarPhase.AbcAfterSymbol: return (kind is TokenKind.AbcNote or TokenKind.AbcRest && Fits(s, id)) || kind == TokenKind.AbcChordStart;
             case GrammarPhase.AbcChord:
                 return (kind == TokenKind.AbcNote && _l.PlainNote[id] && s.abcChord < 8)
                     || (kind == TokenKind.AbcTie && s.abcTieable)
-                    || (kind == TokenKind.AbcChordEnd && s.abcChord > 0);
+                    || (kind == TokenKind.AbcChordEnd && s.abcChord > 0 && Fits(s, id));
             case GrammarPhase.AbcBody:
+                if (s.abcShort) return kind == TokenKind.AbcField && _l.FieldKind[id] == 4;
                 switch (kind)
                 {
-                    case TokenKind.AbcNote: case TokenKind.AbcRest: case TokenKind.AbcChordStart: case TokenKind.AbcChordSymbol: return true;
+                    case TokenKind.AbcNote: case TokenKind.AbcRest: return Fits(s, id);
+                    case TokenKind.AbcChordStart: case TokenKind.AbcChordSymbol: return Left(s) >= Smallest(s, 1);
                     case TokenKind.AbcTie: return s.abcTieable;
-                    case TokenKind.AbcTuplet: return s.abcTuplet == 0;
-                    case TokenKind.Bar: case TokenKind.AbcFinalBar: return s.abcTuplet == 0 && s.abcTimed > 0 && s.bars < _l.Config.MaxBars;
-                    case TokenKind.AbcField: return _l.FieldKind[id] >= 4 && s.abcTuplet == 0;
+                    case TokenKind.AbcTuplet: return s.abcTuplet == 0 && Left(s) >= MinTuplet * _l.TupletNotes[id];
+                    case TokenKind.Bar:
+                        return s.abcTuplet == 0 && s.abcTimed > 0 && s.bars < _l.Config.MaxBars;
+                    case TokenKind.AbcFinalBar: return s.abcTuplet == 0 && s.abcTimed > 0 && s.bars < _l.Config.MaxBars;
+                    case TokenKind.AbcField: return _l.FieldKind[id] >= 4 && s.abcTuplet == 0 && (_l.FieldKind[id] == 5 || s.abcUsed == 0);
                     case TokenKind.Eos: return s.abcTimed == 0 && s.bars > 0;
                     default: return false;
                 }
@@ -526,6 +548,23 @@ internal sealed class AbcGrammar : TokenGrammar
             default: return false;
         }
     }
+
+    // The shortest length (1/8 unit) is 6; in a triplet 4.
+    private const int MinPlain = 6, MinTuplet = 4;
+
+    private static int Left(in GrammarState s) => s.abcBarLen - s.abcUsed;
+
+    /// <summary>Smallest time the next <paramref name="notes"/> elements take (the rest of a tuplet counts too).</summary>
+    private static int Smallest(in GrammarState s, int notes) => s.abcTuplet > 0 ? MinTuplet * Math.Max(notes, s.abcTuplet) : MinPlain * notes;
+
+    /// <summary>Time an element of this length takes here (2/3 of it inside a tuplet).</summary>
+    private int Takes(in GrammarState s, int id) => s.abcTuplet > 0 ? _l.Len48[id] * 2 / 3 : _l.Len48[id];
+
+    /// <summary>True when the element fits in the bar, leaving room for the rest of its tuplet.</summary>
+    private bool Fits(in GrammarState s, int id) =>
+        s.abcTuplet > 0 ? Takes(s, id) + MinTuplet * (s.abcTuplet - 1) <= Left(s) : Takes(s, id) <= Left(s);
+
+    private static int BarLength(int num, int den, int unitDen) => (int)Math.Min(int.MaxValue / 4, 48L * num * unitDen / den);
 
     internal override void AdvanceUnchecked(ref GrammarState s, int id)
     {
@@ -542,6 +581,13 @@ internal sealed class AbcGrammar : TokenGrammar
                     2 => GrammarPhase.AbcAfterUnit,
                     _ => GrammarPhase.AbcBody,
                 };
+                if (_l.FieldKind[id] == 1) { s.timeSig = id; }
+                else if (_l.FieldKind[id] == 2)
+                {
+                    s.abcUnitDen = _l.UnitDen[id];
+                    s.abcBarLen = BarLength(_l.MeterNum[s.timeSig], _l.MeterDen[s.timeSig], s.abcUnitDen);
+                }
+                else if (_l.FieldKind[id] == 4) { s.timeSig = id; s.abcBarLen = BarLength(_l.MeterNum[id], _l.MeterDen[id], s.abcUnitDen); s.abcShort = false; }
                 break;
             case TokenKind.AbcChordSymbol: s.phase = GrammarPhase.AbcAfterSymbol; break;
             case TokenKind.AbcChordStart: s.phase = GrammarPhase.AbcChord; s.abcChord = 0; s.abcTieable = false; break;
@@ -550,14 +596,19 @@ internal sealed class AbcGrammar : TokenGrammar
             case TokenKind.AbcRest:
             case TokenKind.AbcChordEnd:
                 s.phase = GrammarPhase.AbcBody;
+                s.abcUsed += Takes(s, id);
                 s.abcTimed++;
                 if (s.abcTuplet > 0) s.abcTuplet--;
                 s.abcTieable = kind != TokenKind.AbcRest;
                 break;
             case TokenKind.AbcTie: s.abcTieable = false; break;
             case TokenKind.AbcTuplet: s.abcTuplet = _l.TupletNotes[id]; s.abcTieable = false; break;
-            case TokenKind.Bar: s.bars++; s.abcTimed = 0; s.abcTieable = false; break;
-            case TokenKind.AbcFinalBar: s.bars++; s.abcTimed = 0; s.abcTieable = false; s.phase = GrammarPhase.AbcFinal; break;
+            case TokenKind.Bar:
+                // A short bar (not the pickup) is only written before a meter change.
+                s.abcShort = s.bars > 0 && s.abcUsed < s.abcBarLen;
+                s.bars++; s.abcTimed = 0; s.abcUsed = 0; s.abcTieable = false;
+                break;
+            case TokenKind.AbcFinalBar: s.bars++; s.abcTimed = 0; s.abcUsed = 0; s.abcTieable = false; s.phase = GrammarPhase.AbcFinal; break;
         }
     }
 

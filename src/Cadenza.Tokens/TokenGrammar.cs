@@ -108,6 +108,10 @@ public struct GrammarState
     internal int abcTimed;    // ABC: notes, rests and chords in the current bar
     internal int abcChord;    // ABC: notes in the open chord
     internal bool abcTieable; // ABC: the last token was a note or a chord end (a tie may follow)
+    internal int abcUnitDen;  // ABC: the unit length is 1/abcUnitDen
+    internal int abcBarLen;   // ABC: bar length in 48ths of the unit
+    internal int abcUsed;     // ABC: time used in the current bar, in 48ths of the unit
+    internal bool abcShort;   // ABC: a short bar was just closed; a meter change must follow
 
     /// <summary>Where the state stands in the grammar.</summary>
     public readonly GrammarPhase Phase => phase;

@@ -124,6 +124,24 @@ public class AbcTextTests
         Assert.Equal(1, s.Bars);
         Assert.True(g.IsAllowed(s, v["EOS"]));
         Assert.True(g.BarTokensCloseBars);
+        // bars after the first (a pickup may be short) must be full unless a meter change follows, and nothing may overflow them
+        Assert.False(g.IsAllowed(s, v["e8"]));
+        g.Advance(ref s, v["e4"]);
+        Assert.True(g.IsAllowed(s, v["|"]));
+        var shortBar = s;
+        g.Advance(ref shortBar, v["|"]);
+        Assert.False(g.IsAllowed(shortBar, v["c"]));
+        Assert.False(g.IsAllowed(shortBar, v["EOS"]));
+        Assert.False(g.IsAllowed(shortBar, v["[K:G]"]));
+        Assert.True(g.IsAllowed(shortBar, v["[M:3/4]"]));
+        g.Advance(ref shortBar, v["[M:3/4]"]);
+        Assert.True(g.IsAllowed(shortBar, v["c"]));
+        Assert.False(g.IsAllowed(s, v["e3"]));
+        Assert.True(g.IsAllowed(s, v["|]"]));      // the final bar may be short
+        g.Advance(ref s, v["e2"]);
+        Assert.False(g.IsAllowed(s, v["z/"]));     // the bar is full
+        Assert.True(g.IsAllowed(s, v["|"]));
+        g.Advance(ref s, v["|"]);
         g.Advance(ref s, v["e6"]);
         g.Advance(ref s, v["|]"]);
         Assert.Equal(GrammarPhase.AbcFinal, s.Phase);
