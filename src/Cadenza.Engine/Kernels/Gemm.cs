@@ -20,7 +20,7 @@ public enum GemmBackend
 /// Single-precision matrix product for row-major matrices, the engine's only path to matrix
 /// multiplication. Uses OpenBLAS's <c>cblas_sgemm</c> when a library can be loaded (searched once:
 /// <c>libopenblas.so.0</c>, <c>libopenblas.so</c>, the Debian openblas-pthread <c>libblas.so.3</c>,
-/// <c>libblas.so.3</c>), otherwise a managed SIMD kernel. Large products are split across
+/// <c>libblas.so.3</c> when it is OpenBLAS: a reference BLAS is passed over), otherwise a managed SIMD kernel. Large products are split across
 /// <see cref="EngineThreads"/>, with BLAS itself kept single-threaded, so one pool owns the cores.
 /// Setting the environment variable <c>CADENZA_GEMM=managed</c> starts with the managed path.
 /// </summary>
@@ -46,6 +46,9 @@ public static unsafe class Gemm
         foreach (var name in candidates)
         {
             if (!NativeLibrary.TryLoad(name, out var handle)) continue;
+            // libblas.so.3 may be the reference BLAS (Debian's libblas3 alternative), slower than the managed
+            // kernel: only OpenBLAS itself is taken.
+            if (!NativeLibrary.TryGetExport(handle, "openblas_get_config", out _)) continue;
             if (!NativeLibrary.TryGetExport(handle, "cblas_sgemm", out var sgemm)) continue;
             _cblas = (delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)sgemm;
             BlasLibrary = name;
