@@ -27,8 +27,7 @@ public sealed class FluidSynthLibrary
     }
 
     private static readonly object Gate = new();
-    private static FluidSynthLibrary? _default;
-    private static string? _defaultReason;
+    private static readonly Dictionary<string, (FluidSynthLibrary? Library, string Reason)> Loaded = new();
 
     internal FluidSynthLibrary(FluidSynthNative native) => Native = native;
 
@@ -41,22 +40,23 @@ public sealed class FluidSynthLibrary
     public string LibraryName => Native.LibraryName;
 
     /// <summary>
-    /// Loads libfluidsynth from <see cref="DefaultCandidates"/> (once per process; later calls return the same result).
+    /// Loads libfluidsynth from <see cref="DefaultCandidates"/> (once per process and candidate list; later calls return the same result).
     /// </summary>
     /// <param name="reason">When the result is null: why, in one line (e.g. "libfluidsynth not found (tried ...)").</param>
     /// <returns>The loaded library, or null when none of the candidates loads or exports what Cadenza needs.</returns>
     public static FluidSynthLibrary? TryLoad(out string reason)
     {
+        var candidates = DefaultCandidates();
+        string key = string.Join("\n", candidates);
         lock (Gate)
         {
-            if (_default == null && _defaultReason == null)
+            if (!Loaded.TryGetValue(key, out var entry))
             {
-                var n = FluidSynthNative.TryLoad(DefaultCandidates(), out var why);
-                if (n != null) _default = new FluidSynthLibrary(n);
-                else _defaultReason = why;
+                var n = FluidSynthNative.TryLoad(candidates, out var why);
+                Loaded[key] = entry = (n == null ? null : new FluidSynthLibrary(n), why);
             }
-            reason = _defaultReason ?? "";
-            return _default;
+            reason = entry.Reason;
+            return entry.Library;
         }
     }
 
