@@ -1,3 +1,4 @@
+using Cadenza.Audio;
 using Cadenza.Music;
 using Cadenza.Music.Abc;
 using Cadenza.Music.Midi;
@@ -10,7 +11,7 @@ public static class ConvertCommand
     /// <summary>Help text.</summary>
     public const string Help = """
         usage: cadenza convert <in> -o <out> [--to mid|abc|wav] [--tune X | --title T | --all-tunes] [--track N]
-                               [--quantize 1/16] [--strict] [--verbose]
+                               [--quantize 1/16] [--strict] [--verbose] [audio options, for WAV output]
 
         Converts music files between ABC (.abc) and MIDI (.mid, .midi), and renders them to audio (.wav, with the
         same synthesizer as 'cadenza render'). .abc -> .abc and .mid -> .mid also work: they rewrite the file
@@ -32,6 +33,8 @@ public static class ConvertCommand
                            1/12 and 1/24 are triplet grids): played MIDI becomes readable ABC. Off by default.
           --strict         refuse damaged MIDI files instead of repairing them
           -v, --verbose    list every warning and repair (by default only their number is shown)
+          audio options    for WAV output, as 'cadenza render' takes them: --synth, --soundfont, --sample-rate,
+                           --gain, --effects, --lufs
 
         What is kept: ABC -> MIDI keeps every note's pitch, onset and duration, the meter, key and tempo (grace
         notes, which take no time in ABC, are left out). MIDI -> ABC writes one track, every note of it with the
@@ -46,12 +49,12 @@ public static class ConvertCommand
     /// <summary>Output formats.</summary>
     private enum Format { Mid, Abc, Wav }
 
-    private sealed record Plan(Format To, int? Track, bool Verbose, MidiReadOptions MidiOptions, int? QuantizeDenominator);
+    private sealed record Plan(Format To, int? Track, bool Verbose, MidiReadOptions MidiOptions, int? QuantizeDenominator, RenderSettings? Audio);
 
     /// <summary>Runs the verb.</summary>
     public static int Run(string[] args)
     {
-        var a = CliArgs.Parse("convert", args, ["all-tunes", "strict", "verbose"], ["output", "to", "tune", "title", "track", "quantize"],
+        var a = CliArgs.Parse("convert", args, ["all-tunes", "strict", "verbose"], ["output", "to", "tune", "title", "track", "quantize", .. AudioOptions.Names],
             new Dictionary<string, string> { ["o"] = "output", ["v"] = "verbose" });
         if (a.Positionals.Count != 1) throw new UsageException("convert: give one input file or folder (see 'cadenza convert --help')");
         string input = a.Positionals[0];
@@ -92,7 +95,9 @@ public static class ConvertCommand
                 : "convert: an output folder needs --to mid|abc|wav (the format of the files written)");
         }
         if (track != null && to != Format.Abc) throw new UsageException("convert: --track chooses the track written as ABC; it needs ABC output");
-        var plan = new Plan(to!.Value, track, a.Has("verbose"), new MidiReadOptions { Strict = a.Has("strict") }, quantize);
+        if (to != Format.Wav && AudioOptions.Names.FirstOrDefault(a.Has) is { } stray) throw new UsageException($"convert: --{stray} is an audio option; it needs WAV output");
+        var audio = to == Format.Wav ? AudioOptions.Parse(a) : null;
+        var plan = new Plan(to!.Value, track, a.Has("verbose"), new MidiReadOptions { Strict = a.Has("strict") }, quantize, audio);
 
         if (isFolder)
         {
@@ -268,7 +273,7 @@ public static class ConvertCommand
             }
             default:
             {
-                var wav = AudioOutput.WriteWav(score, path);
+                var wav = AudioOutput.WriteWav(score, path, plan.Audio, src.Label);
                 return $"{wav.DurationSeconds:F1} s of audio, peak {wav.PeakDbfs:F1} dBFS ({wav.Renderer})";
             }
         }

@@ -17,11 +17,14 @@ public static class GenerateCommand
         usage: cadenza generate -o <out.mid|out.abc> [--wav <out.wav>] [--model <dir>] [--genre <g>]
                                 [--primer <in.mid|in.abc> [--primer-bars N]] [--bars N] [--tokens N]
                                 [--temperature T] [--top-k K] [--top-p P] [--seed S] [--count C]
+                                [--soundfont f.sf2] [--synth s] [--effects p] [--lufs L] [--sample-rate R] [--gain G]
 
         Samples a new piece from a model and writes it as MIDI, or as ABC when -o ends in .abc (and WAV
-        with --wav). Sampling is grammar-safe, so the output always decodes; ABC is checked by the ABC
-        parser before it is written. A model trained with the 'abc' tokenizer writes its ABC text as
-        sampled; other models' pieces are written as ABC from their melody track.
+        with --wav, rendered exactly as 'cadenza render' does: FluidSynth with a SoundFont when installed,
+        else the built-in synthesizer, then the effects chain). Sampling is grammar-safe, so the output
+        always decodes; ABC is checked by the ABC parser before it is written. A model trained with the
+        'abc' tokenizer writes its ABC text as sampled; other models' pieces are written as ABC from their
+        melody track.
 
           --model <dir>        model folder (default: the embedded models/default)
           --genre <g>          folk, classical, pop, jazz or rock (the model's genre tokens)
@@ -37,6 +40,9 @@ public static class GenerateCommand
           --count <c>          write c pieces, numbered out-1.mid, out-2.mid, ... (seeds s, s+1, ...)
           --allow-empty-bars   let the model write bars without notes (by default every bar gets one)
 
+        audio options (with --wav):
+        """ + "\n" + AudioOptions.Help + "\n" + """
+
         exit codes: 0 ok, 2 usage error or unusable model (nothing is written)
         """;
 
@@ -44,7 +50,7 @@ public static class GenerateCommand
     public static int Run(string[] args)
     {
         var a = CliArgs.Parse("generate", args, ["allow-empty-bars"],
-            ["output", "wav", "model", "genre", "primer", "primer-bars", "bars", "tokens", "temperature", "top-k", "top-p", "seed", "count"],
+            ["output", "wav", "model", "genre", "primer", "primer-bars", "bars", "tokens", "temperature", "top-k", "top-p", "seed", "count", .. AudioOptions.Names],
             new Dictionary<string, string> { ["o"] = "output" });
         if (a.Positionals.Count > 0) throw new UsageException($"generate: unexpected argument '{a.Positionals[0]}' (see 'cadenza generate --help')");
         string output = a.Get("output") ?? throw new UsageException("generate: -o <out.mid> is required");
@@ -66,6 +72,8 @@ public static class GenerateCommand
         };
         try { sampling.Validate(); }
         catch (ArgumentException e) { throw new UsageException("generate: " + e.Message.Split(" (Parameter")[0]); }
+        var audioSettings = AudioOptions.Parse(a);
+        if (wav == null && AudioOptions.Names.FirstOrDefault(a.Has) is { } stray) throw new UsageException($"generate: --{stray} needs --wav");
         int? bars = a.Has("tokens") && !a.Has("bars") ? null : a.GetInt("bars", 16, 1, 4096);
         int maxTokens = a.Has("tokens") ? a.GetInt("tokens", 1024, 1, 1_000_000) : Math.Max(1024, (bars ?? 16) * 400);
         Score? primer = null;
@@ -108,7 +116,8 @@ public static class GenerateCommand
             var (mid, w) = outputs[i];
             var result = generator.Generate(options with { Sampling = sampling with { Seed = seed + (ulong)i } });
             var score = result.Score;
-            AudioBuffer? audio = w == null ? null : BuiltInSynth.Render(score);
+            RenderResult? rendered = w == null ? null : AudioOptions.Render(score, audioSettings, mid);
+            if (rendered != null && i == 0) Console.Error.WriteLine($"  audio: {AudioOptions.SynthLine(rendered)}");
             var written = new List<string>();
             try
             {
@@ -117,7 +126,7 @@ public static class GenerateCommand
                 written.Add(mid);
                 if (w != null)
                 {
-                    WavWriter.Write(w, audio!);
+                    WavWriter.Write(w, rendered!.Audio);
                     written.Add(w);
                 }
             }
@@ -130,7 +139,8 @@ public static class GenerateCommand
                                     $"{score.DurationSeconds:F1} s; {result.GeneratedTokens} tokens at {result.TokensPerSecond:N0} tokens/s" +
                                     $"{(result.StoppedAtEos ? ", ended by the model" : "")}{(result.SlidingWindows > 0 ? $", context slid {result.SlidingWindows}x" : "")}, " +
                                     $"{result.Repairs} repairs" +
-                                    (result.HitTokenLimit ? $"; stopped at the {options.MaxTokens:N0}-token limit{(bars is { } b ? $" before bar {b}" : "")} (raise it with --tokens, or lower --bars)" : ""));
+                                    (result.HitTokenLimit ? $"; stopped at the {options.MaxTokens:N0}-token limit{(bars is { } b ? $" before bar {b}" : "")} (raise it with --tokens, or lower --bars)" : "") +
+                                    (rendered != null ? "; " + AudioOptions.LoudnessLine(rendered, audioSettings) : ""));
         }
         return Program.Ok;
     }

@@ -15,7 +15,7 @@ public static class Program
     private static readonly (string Name, string Summary, Func<string[], int> Run, string Help)[] Verbs =
     [
         ("generate", "compose a new piece with a model and write MIDI (and WAV)", GenerateCommand.Run, GenerateCommand.Help),
-        ("render", "render a MIDI file to WAV with the built-in synthesizer", RenderCommand.Run, RenderCommand.Help),
+        ("render", "render a MIDI or ABC file to WAV (FluidSynth with a SoundFont, or the built-in synthesizer)", RenderCommand.Run, RenderCommand.Help),
         ("stats", "musical statistics of MIDI files (notes per bar, range, pitch classes, scale fit, empty bars)", StatsCommand.Run, StatsCommand.Help),
         ("info", "show what a music file holds (MIDI: tracks, notes, tempo, repairs; ABC: its tunes)", InfoCommand.Run, InfoCommand.Help),
         ("convert", "convert between ABC and MIDI, or render to WAV (files or folders)", ConvertCommand.Run, ConvertCommand.Help),

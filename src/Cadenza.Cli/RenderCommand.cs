@@ -1,49 +1,55 @@
 using Cadenza.Audio;
-using Cadenza.Music.Midi;
+using Cadenza.Music;
 
 namespace Cadenza.Cli;
 
-/// <summary><c>cadenza render</c>: MIDI to WAV with the built-in synthesizer.</summary>
+/// <summary><c>cadenza render</c>: MIDI or ABC to WAV, through FluidSynth with a SoundFont or the built-in synthesizer.</summary>
 public static class RenderCommand
 {
     /// <summary>Help text.</summary>
     public const string Help = """
-        usage: cadenza render <in.mid> -o <out.wav> [--sample-rate 44100] [--reverb 0.15] [--float]
+        usage: cadenza render <in.mid|in.abc> -o <out.wav> [--soundfont f.sf2] [--synth auto|fluidsynth|builtin]
+                              [--effects room|dry|hall|none] [--lufs -14] [--sample-rate 44100] [--gain g]
+                              [--tune X | --title T] [--float]
 
-        Renders a MIDI file to a stereo WAV with Cadenza's built-in synthesizer (no SoundFont or
-        other software needed): a timbre per General MIDI instrument family, a drum kit on channel
-        10, sustain pedal, pan and volume, a reverb, and a limiter so the output never clips.
+        Renders a MIDI or ABC file to a stereo WAV. With libfluidsynth3 installed it plays the music through
+        FluidSynth with a SoundFont (the General MIDI FluidR3 when fluid-soundfont-gm is installed); otherwise
+        with Cadenza's built-in synthesizer, which needs nothing installed. It says which it used. The audio is
+        then finished: EQ, compression, loudness normalization (ITU-R BS.1770) and a peak limiter.
 
-          -o, --output <f>     the WAV file to write
-          --sample-rate <hz>   8000-192000 (default 44100)
-          --reverb <wet>       reverb level 0-1 (default 0.15)
+          -o, --output <f>     the WAV file to write (written whole or not at all)
+        """ + "\n" + AudioOptions.Help + "\n" + """
+          --tune <X>           for an ABC file with several tunes: the tune with reference number X
+                               (default: the first)
+          --title <T>          for an ABC file: the tune with this title (or a unique part of one)
           --float              32-bit float samples instead of 16-bit PCM
 
-        exit codes: 0 ok, 2 usage error or unreadable input
+        exit codes: 0 ok, 2 usage error, unreadable input or unusable SoundFont (nothing is written)
         """;
 
     /// <summary>Runs the verb.</summary>
     public static int Run(string[] args)
     {
-        var a = CliArgs.Parse("render", args, ["float"], ["output", "sample-rate", "reverb"], new Dictionary<string, string> { ["o"] = "output" });
-        if (a.Positionals.Count != 1) throw new UsageException("render: give one MIDI file (see 'cadenza render --help')");
+        var a = CliArgs.Parse("render", args, ["float"], ["output", "tune", "title", .. AudioOptions.Names], new Dictionary<string, string> { ["o"] = "output" });
+        if (a.Positionals.Count != 1) throw new UsageException("render: give one MIDI or ABC file (see 'cadenza render --help')");
         string input = a.Positionals[0];
         string output = a.Get("output") ?? throw new UsageException("render: -o <out.wav> is required");
+        if (Directory.Exists(input)) throw new UsageException($"{input}: is a folder; render takes one MIDI or ABC file");
         if (!File.Exists(input)) throw new UsageException($"{input}: no such file");
-        var options = new SynthOptions { SampleRate = a.GetInt("sample-rate", 44100, 8000, 192000), ReverbWet = a.GetDouble("reverb", 0.15) };
-        if (options.ReverbWet is < 0 or > 1) throw new UsageException($"--reverb must be between 0 and 1, got {options.ReverbWet}");
+        var settings = AudioOptions.Parse(a);
         OutputFiles.CheckNotInput(output, input);
         OutputFiles.CheckWritable(output, "WAV file");
-        var read = MidiFile.Read(input);
-        foreach (var w in read.Warnings) Console.Error.WriteLine($"warning: {input}: {w}");
+        var loaded = ScoreInput.Load(input, TuneSelection.From(a, "render"));
+        foreach (var w in loaded.Warnings) Console.Error.WriteLine($"warning: {input}: {w}");
+        var score = loaded.Score;
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        AudioBuffer audio;
-        try { audio = BuiltInSynth.Render(read.Score, options); }
-        catch (ArgumentException e) { throw new UsageException($"{input}: cannot render: {e.Message.Split(" (Parameter '")[0]}"); }
+        var result = AudioOptions.Render(score, settings, input);
         double secs = watch.Elapsed.TotalSeconds;
+        var audio = result.Audio;
+        Console.Error.WriteLine($"render: {AudioOptions.SynthLine(result)}");
         WavWriter.Write(output, audio, a.Has("float") ? WavFormat.Float32 : WavFormat.Pcm16);
-        Console.Error.WriteLine($"{input}: {audio.DurationSeconds:F1} s of audio rendered in {secs:F2} s ({audio.DurationSeconds / Math.Max(secs, 1e-9):F0}x real time), " +
-                                $"peak {20 * Math.Log10(Math.Max(audio.Peak(), 1e-9)):F1} dBFS -> {output} (built-in synthesizer)");
+        Console.Error.WriteLine($"{input}: {audio.DurationSeconds:F1} s of audio rendered in {secs:F2} s ({audio.DurationSeconds / Math.Max(secs, 1e-9):F0}x real time) -> {output}; " +
+                                AudioOptions.LoudnessLine(result, settings));
         return Program.Ok;
     }
 }

@@ -283,7 +283,7 @@ public class DatasetCliTests
         Directory.CreateDirectory(dir["empty"]);
         var r = CliRunner.Run("dataset", "build", dir["empty"], "-o", dir["ds"]);
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("no MIDI files", r.Err);
+        Assert.Contains("no MIDI or ABC files", r.Err);
     }
 }
 
@@ -401,9 +401,11 @@ public class GenerateRenderCliTests : IDisposable
     [Fact]
     public void GenerateWritesMidiAndWavAndIsReproducible()
     {
-        var r = CliRunner.Run("generate", "--model", ModelDir, "--genre", "folk", "--bars", "4", "--seed", "11", "-o", _dir["a.mid"], "--wav", _dir["a.wav"]);
+        var r = CliRunner.Run("generate", "--model", ModelDir, "--genre", "folk", "--bars", "4", "--seed", "11", "-o", _dir["a.mid"], "--wav", _dir["a.wav"], "--synth", "builtin");
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("tokens/s", r.Err);
+        Assert.Contains("audio: built-in synth", r.Err);
+        Assert.Contains("effects room: loudness", r.Err);
         var again = CliRunner.Run("generate", "--model", ModelDir, "--genre", "folk", "--bars", "4", "--seed", "11", "-o", _dir["b.mid"]);
         Assert.Equal(0, again.ExitCode);
         Assert.Equal(File.ReadAllBytes(_dir["a.mid"]), File.ReadAllBytes(_dir["b.mid"]));
@@ -495,6 +497,120 @@ public class GenerateRenderCliTests : IDisposable
         Assert.True(wav.Peak() > 0.01f);
         var bad = CliRunner.Run("render", _dir["nothing.mid"], "-o", _dir["n.wav"]);
         Assert.Equal(2, bad.ExitCode);
+    }
+}
+
+[Collection("console")]
+public class RenderAudioCliTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public RenderAudioCliTests()
+    {
+        var s = new Score(480);
+        s.Tracks.Add(new Track { Program = 0, Notes = { new Note(0, 960, 60, 100), new Note(480, 960, 64, 100), new Note(960, 960, 67, 90) } });
+        MidiFile.Write(s, _dir["in.mid"]);
+    }
+
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable("CADENZA_FLUIDSYNTH", null);
+        _dir.Dispose();
+    }
+
+    private static CliRunner.Result WithoutLibrary(params string[] args)
+    {
+        Environment.SetEnvironmentVariable("CADENZA_FLUIDSYNTH", "/nonexistent/libfluidsynth.so.3");
+        try { return CliRunner.Run(args); }
+        finally { Environment.SetEnvironmentVariable("CADENZA_FLUIDSYNTH", null); }
+    }
+
+    [Fact]
+    public void BuiltInRenderSaysWhichSynthAndTheLoudness()
+    {
+        var r = CliRunner.Run("render", _dir["in.mid"], "-o", _dir["a.wav"], "--synth", "builtin", "--effects", "dry", "--lufs", "-16");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("render: built-in synth", r.Err);
+        Assert.Contains("effects dry: loudness", r.Err);
+        var wav = Cadenza.Audio.WavReader.Read(_dir["a.wav"]);
+        Assert.InRange(Cadenza.Audio.Effects.Loudness.Integrated(wav), -16.3, -15.7);
+        Assert.True(wav.Peak() <= 0.892f);
+    }
+
+    [Fact]
+    public void AMissingLibraryFallsBackToTheBuiltInSynthWithANotice()
+    {
+        var r = WithoutLibrary("render", _dir["in.mid"], "-o", _dir["b.wav"]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("render: built-in synth (libfluidsynth not found", r.Err);
+        Assert.Contains("install libfluidsynth3 and fluid-soundfont-gm for SoundFont sound", r.Err);
+        Assert.True(File.Exists(_dir["b.wav"]));
+        // Asking for FluidSynth explicitly is an error instead.
+        var e = WithoutLibrary("render", _dir["in.mid"], "-o", _dir["c.wav"], "--synth", "fluidsynth");
+        Assert.Equal(2, e.ExitCode);
+        Assert.Contains("libfluidsynth", e.Err);
+        Assert.False(File.Exists(_dir["c.wav"]));
+    }
+
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("junk")]
+    [InlineData("folder")]
+    public void AMissingOrCorruptSoundFontIsOneLineAndExit2(string kind)
+    {
+        string sf = _dir[kind + ".sf2"];
+        if (kind == "junk") File.WriteAllText(sf, "RIFX not a soundfont, just text");
+        if (kind == "folder") Directory.CreateDirectory(sf);
+        foreach (bool lib in new[] { true, false })
+        {
+            var r = lib ? CliRunner.Run("render", _dir["in.mid"], "-o", _dir["x.wav"], "--soundfont", sf)
+                        : WithoutLibrary("render", _dir["in.mid"], "-o", _dir["x.wav"], "--soundfont", sf);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains(sf, r.Err);
+            Assert.Single(r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.DoesNotContain("   at ", r.Err);
+            Assert.False(File.Exists(_dir["x.wav"]));
+        }
+        // generate --wav checks it before writing anything, too.
+        var g = CliRunner.Run("generate", "--bars", "1", "-o", _dir["g.mid"], "--wav", _dir["g.wav"], "--soundfont", sf);
+        Assert.Equal(2, g.ExitCode);
+        Assert.Contains(sf, g.Err);
+        Assert.False(File.Exists(_dir["g.mid"]));
+    }
+
+    [Theory]
+    [InlineData("--effects", "stadium")]
+    [InlineData("--lufs", "5")]
+    [InlineData("--lufs", "loud")]
+    [InlineData("--synth", "moog")]
+    [InlineData("--gain", "11")]
+    public void BadAudioOptionsExit2(string option, string value)
+    {
+        var r = CliRunner.Run("render", _dir["in.mid"], "-o", _dir["y.wav"], option, value);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(option, r.Err);
+        Assert.False(File.Exists(_dir["y.wav"]));
+    }
+
+    [Fact]
+    public void AudioOptionsWithoutWavAreRefusedByGenerate()
+    {
+        var r = CliRunner.Run("generate", "--bars", "1", "-o", _dir["n.mid"], "--effects", "hall");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("needs --wav", r.Err);
+    }
+
+    [Fact]
+    public void RendersAnAbcTune()
+    {
+        File.WriteAllText(_dir["t.abc"], "X:1\nT:One\nM:4/4\nL:1/4\nK:C\nCDEF|G4|]\n\nX:2\nT:Two\nM:3/4\nL:1/4\nK:G\nGAB|d3|]\n");
+        var r = CliRunner.Run("render", _dir["t.abc"], "-o", _dir["t.wav"], "--synth", "builtin", "--tune", "2");
+        Assert.Equal(0, r.ExitCode);
+        var wav = Cadenza.Audio.WavReader.Read(_dir["t.wav"]);
+        Assert.InRange(wav.DurationSeconds, 3.0 + 1.9, 3.0 + 2.2); // 6 quarters at the default 120 bpm + the 2 s tail
+        var none = CliRunner.Run("render", _dir["t.abc"], "-o", _dir["u.wav"], "--synth", "builtin", "--tune", "9");
+        Assert.Equal(2, none.ExitCode);
+        Assert.Contains("no tune X:9", none.Err);
     }
 }
 

@@ -1,0 +1,256 @@
+using Cadenza.Audio.Synth;
+using Cadenza.Music;
+
+namespace Cadenza.Audio.FluidSynth;
+
+/// <summary>
+/// Renders a <see cref="Score"/> through FluidSynth with a SoundFont, offline: no audio device, no temporary MIDI file.
+/// The score's events are sent straight to the synthesizer (program and channel type per part, note on/off,
+/// controllers, pitch bend), each at its sample position from the tempo map, and <c>fluid_synth_write_float</c>
+/// renders the audio in between, block by block, into one interleaved stereo buffer.
+/// </summary>
+/// <remarks>
+/// <para><b>Channels.</b> Each distinct (port, channel, program, drum) part gets its own FluidSynth channel — its MIDI
+/// channel (port × 16 + channel) when free, else the next free one — set to drum or melodic type explicitly (a part is
+/// a drum part when <see cref="Track.IsDrum"/> or its channel is 9, MIDI channel 10), so two programs that shared a MIDI
+/// channel in the file still sound at once. A part's controllers and bends go to every FluidSynth channel of its
+/// (port, channel). Bank-select controllers (0, 32) are not sent: the program picks the preset (bank 0, or the drum bank 128).
+/// Overlapping notes of one key on one channel hold the key until the last of them ends.</para>
+/// <para><b>Length</b> (the rule of the <c>fluidsynth</c> command line's fast render, so the two agree to a block):
+/// after the last event (note end, controller, bend or tempo change) the sustain and sostenuto pedals are released
+/// on every channel; rendering then goes on, 64-frame block by block, while any voice still sounds (at most
+/// <see cref="FluidSynthOptions.MaxRingOutSeconds"/>), then <see cref="FluidSynthOptions.TailSeconds"/> more (rounded up
+/// to a block) for the reverb. A MIDI file's End-of-Track is not part of a <see cref="Score"/>, so trailing silence that a
+/// file's End-of-Track adds after its last event is not rendered (the command line renders it).</para>
+/// </remarks>
+public static unsafe class FluidSynthRenderer
+{
+    /// <summary>FluidSynth's internal block size in frames (FLUID_BUFSIZE).</summary>
+    public const int BlockFrames = 64;
+
+    private const int WriteChunk = 8192;
+
+    private enum Kind : byte { NoteOff = 0, Control = 1, Bend = 2, NoteOn = 3 }
+
+    private readonly record struct Ev(long Frame, Kind Kind, int Chan, int A, int B, int Seq);
+
+    /// <summary>Renders <paramref name="score"/> with the SoundFont at <paramref name="soundFontPath"/>.</summary>
+    /// <param name="library">The loaded libfluidsynth (<see cref="FluidSynthLibrary.TryLoad(out string)"/>).</param>
+    /// <param name="soundFontPath">A SoundFont 2 file.</param>
+    /// <param name="score">The music; read, never changed.</param>
+    /// <param name="options">Settings; null for the <c>fluidsynth</c> command line's defaults.</param>
+    /// <param name="progress">Receives the fraction of the score rendered, 0 to 1.</param>
+    /// <param name="cancellationToken">Checked between blocks of 8,192 frames.</param>
+    /// <returns>Stereo float audio at <see cref="FluidSynthOptions.SampleRate"/>, FluidSynth's output unchanged (no limiter: samples may exceed 1 at high gain).</returns>
+    /// <exception cref="ArgumentNullException">When an argument other than <paramref name="options"/> or <paramref name="progress"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When an option is out of range.</exception>
+    /// <exception cref="ArgumentException">When the score needs more than 256 FluidSynth channels or more audio than one buffer holds.</exception>
+    /// <exception cref="SoundFontException">When the SoundFont is missing, not a SoundFont 2 file, or FluidSynth cannot load it.</exception>
+    /// <exception cref="InvalidOperationException">When FluidSynth cannot create a synthesizer with these settings.</exception>
+    /// <exception cref="OperationCanceledException">When <paramref name="cancellationToken"/> is cancelled.</exception>
+    public static AudioBuffer Render(FluidSynthLibrary library, string soundFontPath, Score score, FluidSynthOptions? options = null,
+        IProgress<double>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(library);
+        ArgumentNullException.ThrowIfNull(soundFontPath);
+        ArgumentNullException.ThrowIfNull(score);
+        var o = options ?? new FluidSynthOptions();
+        o.Validate();
+        SoundFont.Check(soundFontPath);
+        int sr = o.SampleRate;
+        var (events, parts, channelCount, lastFrame) = BuildEvents(score, new TickClock(score), sr);
+
+        var n = library.Native;
+        nint settings = n.NewSettings();
+        if (settings == 0) throw new InvalidOperationException("FluidSynth could not create its settings");
+        try
+        {
+            Set(n.SetNum(settings, "synth.sample-rate", sr), "synth.sample-rate");
+            Set(n.SetNum(settings, "synth.gain", o.Gain), "synth.gain");
+            Set(n.SetInt(settings, "synth.polyphony", o.Polyphony), "synth.polyphony");
+            Set(n.SetInt(settings, "synth.midi-channels", channelCount), "synth.midi-channels");
+            Set(n.SetInt(settings, "synth.reverb.active", o.Reverb.Active ? 1 : 0), "synth.reverb.active");
+            Set(n.SetNum(settings, "synth.reverb.room-size", o.Reverb.RoomSize), "synth.reverb.room-size");
+            Set(n.SetNum(settings, "synth.reverb.damp", o.Reverb.Damping), "synth.reverb.damp");
+            Set(n.SetNum(settings, "synth.reverb.width", o.Reverb.Width), "synth.reverb.width");
+            Set(n.SetNum(settings, "synth.reverb.level", o.Reverb.Level), "synth.reverb.level");
+            Set(n.SetInt(settings, "synth.chorus.active", o.Chorus.Active ? 1 : 0), "synth.chorus.active");
+            Set(n.SetInt(settings, "synth.chorus.nr", o.Chorus.Voices), "synth.chorus.nr");
+            Set(n.SetNum(settings, "synth.chorus.level", o.Chorus.Level), "synth.chorus.level");
+            Set(n.SetNum(settings, "synth.chorus.speed", o.Chorus.Speed), "synth.chorus.speed");
+            Set(n.SetNum(settings, "synth.chorus.depth", o.Chorus.Depth), "synth.chorus.depth");
+
+            FluidSynthNative.ClearError();
+            nint synth = n.NewSynth(settings);
+            if (synth == 0) throw new InvalidOperationException("FluidSynth could not create a synthesizer" + Why());
+            try
+            {
+                int id;
+                FluidSynthNative.ClearError();
+                fixed (byte* p = FluidSynthNative.Utf8(soundFontPath)) id = n.SfLoad(synth, p, 1);
+                if (id == FluidSynthNative.FluidFailed)
+                    throw new SoundFontException($"{soundFontPath}: FluidSynth cannot load this SoundFont{Why()}");
+                return Run(n, synth, events, parts, lastFrame, o, progress, cancellationToken);
+            }
+            finally { n.DeleteSynth(synth); }
+        }
+        finally { n.DeleteSettings(settings); }
+    }
+
+    private static string Why() => FluidSynthNative.LastError is { Length: > 0 } e ? ": " + e.Trim() : "";
+
+    private static void Set(int rc, string name)
+    {
+        if (rc != FluidSynthNative.FluidOk) throw new ArgumentOutOfRangeException(name, $"FluidSynth refused the setting {name}");
+    }
+
+    private static AudioBuffer Run(FluidSynthNative n, nint synth, Ev[] events, (int Chan, int Program, bool Drum)[] parts, long lastFrame,
+        FluidSynthOptions o, IProgress<double>? progress, CancellationToken ct)
+    {
+        int sr = o.SampleRate;
+        foreach (var (chan, program, drum) in parts)
+        {
+            n.SetChannelType(synth, chan, drum ? FluidSynthNative.ChannelTypeDrum : FluidSynthNative.ChannelTypeMelodic);
+            n.ProgramChange(synth, chan, program);
+        }
+        long tailFrames = ((long)Math.Ceiling(o.TailSeconds * sr) + BlockFrames - 1) / BlockFrames * BlockFrames;
+        long estimate = lastFrame + tailFrames + 4L * sr + BlockFrames;
+        if (estimate * 2 > Array.MaxLength)
+            throw new ArgumentException($"The render would need more than {estimate} frames, more than one buffer holds.", nameof(events));
+        var buffer = new float[estimate * 2];
+        long pos = 0;
+        var held = new Dictionary<int, int>(); // (chan << 7 | key) -> notes sounding on it
+
+        void Write(long frames)
+        {
+            while (frames > 0)
+            {
+                ct.ThrowIfCancellationRequested();
+                int len = (int)Math.Min(frames, WriteChunk);
+                long need = (pos + len) * 2;
+                if (need > buffer.Length)
+                {
+                    long grow = Math.Min(Array.MaxLength, Math.Max(need, buffer.Length + buffer.Length / 2));
+                    if (need > grow) throw new ArgumentException("The render needs more audio than one buffer holds.", nameof(events));
+                    Array.Resize(ref buffer, (int)grow);
+                }
+                fixed (float* p = buffer)
+                    n.WriteFloat(synth, len, p, (int)(pos * 2), 2, p, (int)(pos * 2 + 1), 2);
+                pos += len;
+                frames -= len;
+                if (lastFrame > 0 && pos <= lastFrame) progress?.Report((double)pos / lastFrame);
+            }
+        }
+
+        foreach (var e in events)
+        {
+            if (e.Frame > pos) Write(e.Frame - pos);
+            switch (e.Kind)
+            {
+                case Kind.NoteOn:
+                    {
+                        int k = e.Chan << 7 | e.A;
+                        held[k] = held.GetValueOrDefault(k) + 1;
+                        n.NoteOn(synth, e.Chan, e.A, e.B);
+                        break;
+                    }
+                case Kind.NoteOff:
+                    {
+                        int k = e.Chan << 7 | e.A;
+                        int c = held.GetValueOrDefault(k) - 1;
+                        if (c <= 0) { held.Remove(k); n.NoteOff(synth, e.Chan, e.A); }
+                        else held[k] = c;
+                        break;
+                    }
+                case Kind.Control: n.Cc(synth, e.Chan, e.A, e.B); break;
+                case Kind.Bend: n.PitchBend(synth, e.Chan, e.A); break;
+            }
+        }
+        if (lastFrame > pos) Write(lastFrame - pos);
+        // The command line's end of playback: pedals up, ring out while voices sound, then the grace time.
+        foreach (var (chan, _, _) in parts)
+        {
+            n.Cc(synth, chan, 64, 0);
+            n.Cc(synth, chan, 66, 0);
+        }
+        if (pos % BlockFrames != 0) Write(BlockFrames - pos % BlockFrames);
+        long ringLimit = pos + (long)(o.MaxRingOutSeconds * sr);
+        while (pos < ringLimit && n.ActiveVoiceCount(synth) > 0) Write(BlockFrames);
+        Write(tailFrames);
+        progress?.Report(1.0);
+        if (buffer.Length != pos * 2) Array.Resize(ref buffer, (int)(pos * 2));
+        return new AudioBuffer(sr, 2, buffer);
+    }
+
+    /// <summary>The score's events sorted by frame (note-offs, then controllers and bends, then note-ons at one frame), its parts and the last event's frame.</summary>
+    private static (Ev[] Events, (int Chan, int Program, bool Drum)[] Parts, int Channels, long LastFrame) BuildEvents(Score score, TickClock clock, int sr)
+    {
+        long Frame(long tick) => (long)Math.Round(clock.Seconds(Math.Max(0, tick)) * sr);
+        // Pass 1: one FluidSynth channel per (port, channel, program, drum); the MIDI channel itself when free.
+        var keys = new List<(int Port, int Channel, int Program, bool Drum)>();
+        foreach (var t in score.Tracks)
+        {
+            var k = (t.Port, Math.Clamp(t.Channel, 0, 15), Math.Clamp(t.Program, 0, 127), t.IsDrum || t.Channel == 9);
+            if (!keys.Contains(k)) keys.Add(k);
+        }
+        var slot = new Dictionary<(int, int, int, bool), int>();
+        var used = new HashSet<int>();
+        foreach (var k in keys)
+        {
+            int preferred = Math.Max(0, k.Port) * 16 + k.Channel;
+            if (preferred < 256 && used.Add(preferred)) slot[k] = preferred;
+        }
+        int next = 0;
+        foreach (var k in keys)
+        {
+            if (slot.ContainsKey(k)) continue;
+            while (next < 256 && used.Contains(next)) next++;
+            if (next >= 256) throw new ArgumentException($"The score has {keys.Count} instrument parts; FluidSynth renders at most 256 channels.", nameof(score));
+            used.Add(next);
+            slot[k] = next;
+        }
+        int channels = Math.Max(16, (used.Count == 0 ? 0 : used.Max() + 16) / 16 * 16);
+        var parts = keys.Select(k => (slot[k], k.Program, k.Drum)).ToArray();
+
+        var all = new List<Ev>(score.NoteCount * 2 + 64);
+        int seq = 0;
+        long last = 0;
+        foreach (var tempo in score.Tempos) last = Math.Max(last, Frame(tempo.Tick));
+        foreach (var t in score.Tracks)
+        {
+            var key = (t.Port, Math.Clamp(t.Channel, 0, 15), Math.Clamp(t.Program, 0, 127), t.IsDrum || t.Channel == 9);
+            int chan = slot[key];
+            // Controllers and bends reach every FluidSynth channel of this (port, channel).
+            var targets = keys.Where(k => k.Port == key.Item1 && k.Channel == key.Item2).Select(k => slot[k]).Distinct().ToArray();
+            foreach (var c in t.Controls)
+            {
+                if (c.Controller is 0 or 32 || c.Controller is < 0 or > 127) continue;
+                long f = Frame(c.Tick);
+                last = Math.Max(last, f);
+                foreach (int ch in targets) all.Add(new Ev(f, Kind.Control, ch, c.Controller, Math.Clamp(c.Value, 0, 127), seq++));
+            }
+            foreach (var b in t.PitchBends)
+            {
+                long f = Frame(b.Tick);
+                last = Math.Max(last, f);
+                foreach (int ch in targets) all.Add(new Ev(f, Kind.Bend, ch, Math.Clamp(b.Value, -8192, 8191) + 8192, 0, seq++));
+            }
+            foreach (var note in t.Notes)
+            {
+                if (note.Velocity <= 0 || note.Pitch is < 0 or > 127) continue;
+                long on = Frame(note.Onset), off = Math.Max(on + 1, Frame(note.End)); // a zero-length note still gets its note-off after its note-on
+                last = Math.Max(last, off);
+                all.Add(new Ev(on, Kind.NoteOn, chan, note.Pitch, Math.Min(127, note.Velocity), seq++));
+                all.Add(new Ev(off, Kind.NoteOff, chan, note.Pitch, 0, seq++));
+            }
+        }
+        all.Sort((a, b) =>
+        {
+            int c = a.Frame.CompareTo(b.Frame);
+            if (c != 0) return c;
+            c = a.Kind.CompareTo(b.Kind);
+            return c != 0 ? c : a.Seq.CompareTo(b.Seq);
+        });
+        return (all.ToArray(), parts, channels, last);
+    }
+}

@@ -1,0 +1,101 @@
+using Cadenza.Audio;
+using Cadenza.Audio.Effects;
+using Cadenza.Audio.FluidSynth;
+using Cadenza.Music;
+
+namespace Cadenza.Cli;
+
+/// <summary>The audio options shared by <c>render</c> and <c>generate --wav</c>, and the one way both render and report.</summary>
+public static class AudioOptions
+{
+    /// <summary>Option names (taking a value) that <see cref="Parse"/> reads.</summary>
+    public static readonly string[] Names = ["soundfont", "sample-rate", "gain", "effects", "lufs", "synth"];
+
+    /// <summary>Help lines for the shared options.</summary>
+    public const string Help = """
+          --synth <s>          auto (default): FluidSynth with a SoundFont when libfluidsynth3 is installed, else the
+                               built-in synthesizer (and says why); fluidsynth: FluidSynth or an error; builtin: always
+                               the built-in synthesizer
+          --soundfont <f.sf2>  SoundFont for FluidSynth (default: /usr/share/sounds/sf2/FluidR3_GM.sf2, Debian
+                               package fluid-soundfont-gm, when installed)
+          --sample-rate <hz>   8000-96000 with FluidSynth, 8000-192000 built-in (default 44100)
+          --gain <g>           synthesizer gain 0-10 (default: FluidSynth 0.2, built-in 0.8); with loudness
+                               normalization it only sets the headroom inside the synthesizer
+          --effects <p>        room (default), dry, hall, or none: reverb/chorus of the synthesizer, then low/high
+                               shelf EQ, compressor, loudness normalization and a -1 dBFS peak limiter (none: the
+                               synthesizer's output untouched)
+          --lufs <target>      integrated loudness target, ITU-R BS.1770 (default -14; -70 to 0)
+        """;
+
+    /// <summary>Reads the shared options from <paramref name="a"/>.</summary>
+    /// <exception cref="UsageException">When a value is out of range or unknown.</exception>
+    public static RenderSettings Parse(CliArgs a)
+    {
+        var s = new RenderSettings
+        {
+            Synth = (a.Get("synth") ?? "auto").ToLowerInvariant() switch
+            {
+                "auto" => SynthChoice.Auto,
+                "fluidsynth" => SynthChoice.FluidSynth,
+                "builtin" or "built-in" => SynthChoice.BuiltIn,
+                var x => throw new UsageException($"--synth must be auto, fluidsynth or builtin, got '{x}'"),
+            },
+            SoundFont = a.Get("soundfont"),
+            SampleRate = a.GetInt("sample-rate", 44100, 8000, 192000),
+            Effects = (a.Get("effects") ?? "room").ToLowerInvariant() switch
+            {
+                "room" => EffectPreset.Room,
+                "dry" => EffectPreset.Dry,
+                "hall" => EffectPreset.Hall,
+                "none" => EffectPreset.None,
+                var x => throw new UsageException($"--effects must be dry, room, hall or none, got '{x}'"),
+            },
+            TargetLufs = a.GetDouble("lufs", -14),
+        };
+        if (a.Has("gain"))
+        {
+            double g = a.GetDouble("gain", 0.2);
+            if (g is < 0 or > 10) throw new UsageException($"--gain must be between 0 and 10, got {g}");
+            s.Gain = g;
+        }
+        if (s.TargetLufs is < -70 or > 0) throw new UsageException($"--lufs must be between -70 and 0, got {s.TargetLufs}");
+        if (s.SoundFont != null && s.Synth != SynthChoice.BuiltIn) CheckSoundFont(s.SoundFont);
+        return s;
+    }
+
+    /// <summary>Checks the SoundFont file early (before any output is touched).</summary>
+    /// <exception cref="UsageException">When it is missing or not a SoundFont 2 file.</exception>
+    public static void CheckSoundFont(string path)
+    {
+        try { SoundFont.Check(path); }
+        catch (SoundFontException e) { throw new UsageException(e.Message); }
+    }
+
+    /// <summary>Renders <paramref name="score"/> with <paramref name="settings"/>, turning the library's errors into one-line usage errors that name <paramref name="inputName"/>.</summary>
+    /// <exception cref="UsageException">For a bad SoundFont, an unavailable FluidSynth, or settings the synthesizer refuses.</exception>
+    public static RenderResult Render(Score score, RenderSettings settings, string inputName)
+    {
+        try { return ScoreRenderer.Render(score, settings); }
+        catch (SoundFontException e) { throw new UsageException(e.Message); }
+        catch (SynthUnavailableException e) { throw new UsageException(e.Message); }
+        catch (ArgumentOutOfRangeException e) { throw new UsageException($"{inputName}: cannot render: {e.Message.Split(" (Parameter '")[0].Split(Environment.NewLine)[0]}"); }
+        catch (ArgumentException e) { throw new UsageException($"{inputName}: cannot render: {e.Message.Split(" (Parameter '")[0]}"); }
+        catch (InvalidOperationException e) { throw new UsageException($"{inputName}: cannot render: {e.Message}"); }
+    }
+
+    /// <summary>The line saying which synthesizer made the audio (and why the built-in one, when it was a fallback).</summary>
+    public static string SynthLine(RenderResult r) => r.Notice == null ? r.SynthDescription : $"{r.SynthDescription} ({r.Notice})";
+
+    /// <summary>The loudness part of the report line.</summary>
+    public static string LoudnessLine(RenderResult r, RenderSettings s)
+    {
+        var e = r.Effects;
+        string peak = $"peak {e.PeakDbfs:F1} dBFS";
+        if (s.Effects == EffectPreset.None)
+            return $"effects none: loudness {Lufs(e.OutputLufs)}, {peak}";
+        return $"effects {s.Effects.ToString().ToLowerInvariant()}: loudness {Lufs(e.OutputLufs)} (target {s.TargetLufs:0.#} LUFS" +
+               (e.LimiterDb > 0.05 ? $"; the limiter took {e.LimiterDb:F1} dB off the peaks, so it can end under the target" : "") + $"), {peak}";
+    }
+
+    private static string Lufs(double v) => double.IsFinite(v) ? $"{v:F1} LUFS" : "silent";
+}
