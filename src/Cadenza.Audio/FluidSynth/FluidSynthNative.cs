@@ -30,6 +30,35 @@ internal sealed unsafe class FluidSynthNative
     public readonly delegate* unmanaged<nint, int, void*, int, int, void*, int, int, int> WriteFloat;
     public readonly delegate* unmanaged<nint, int> ActiveVoiceCount;
 
+    /// <summary><c>new_fluid_sequencer2</c>.</summary>
+    public readonly delegate* unmanaged<int, nint> NewSequencer2;
+    /// <summary><c>delete_fluid_sequencer</c>.</summary>
+    public readonly delegate* unmanaged<nint, void> DeleteSequencer;
+    /// <summary><c>fluid_sequencer_register_fluidsynth</c>.</summary>
+    public readonly delegate* unmanaged<nint, nint, short> SequencerRegisterFluidSynth;
+    /// <summary><c>fluid_sequencer_set_time_scale</c>.</summary>
+    public readonly delegate* unmanaged<nint, double, void> SequencerSetTimeScale;
+    /// <summary><c>fluid_sequencer_get_tick</c>.</summary>
+    public readonly delegate* unmanaged<nint, uint> SequencerGetTick;
+    /// <summary><c>fluid_sequencer_send_at</c>.</summary>
+    public readonly delegate* unmanaged<nint, nint, uint, int, int> SequencerSendAt;
+    /// <summary><c>new_fluid_event</c>.</summary>
+    public readonly delegate* unmanaged<nint> NewEvent;
+    /// <summary><c>delete_fluid_event</c>.</summary>
+    public readonly delegate* unmanaged<nint, void> DeleteEvent;
+    /// <summary><c>fluid_event_set_source</c>.</summary>
+    public readonly delegate* unmanaged<nint, short, void> EventSetSource;
+    /// <summary><c>fluid_event_set_dest</c>.</summary>
+    public readonly delegate* unmanaged<nint, short, void> EventSetDest;
+    /// <summary><c>fluid_event_noteon</c>.</summary>
+    public readonly delegate* unmanaged<nint, int, short, short, void> EventNoteOn;
+    /// <summary><c>fluid_event_noteoff</c>.</summary>
+    public readonly delegate* unmanaged<nint, int, short, void> EventNoteOff;
+    /// <summary><c>fluid_event_control_change</c>.</summary>
+    public readonly delegate* unmanaged<nint, int, short, int, void> EventControlChange;
+    /// <summary><c>fluid_event_pitch_bend</c>.</summary>
+    public readonly delegate* unmanaged<nint, int, int, void> EventPitchBend;
+
     private FluidSynthNative(nint h, string name)
     {
         Handle = h;
@@ -50,6 +79,20 @@ internal sealed unsafe class FluidSynthNative
         PitchBend = (delegate* unmanaged<nint, int, int, int>)Get(h, "fluid_synth_pitch_bend");
         WriteFloat = (delegate* unmanaged<nint, int, void*, int, int, void*, int, int, int>)Get(h, "fluid_synth_write_float");
         ActiveVoiceCount = (delegate* unmanaged<nint, int>)Get(h, "fluid_synth_get_active_voice_count");
+        NewSequencer2 = (delegate* unmanaged<int, nint>)Get(h, "new_fluid_sequencer2");
+        DeleteSequencer = (delegate* unmanaged<nint, void>)Get(h, "delete_fluid_sequencer");
+        SequencerRegisterFluidSynth = (delegate* unmanaged<nint, nint, short>)Get(h, "fluid_sequencer_register_fluidsynth");
+        SequencerSetTimeScale = (delegate* unmanaged<nint, double, void>)Get(h, "fluid_sequencer_set_time_scale");
+        SequencerGetTick = (delegate* unmanaged<nint, uint>)Get(h, "fluid_sequencer_get_tick");
+        SequencerSendAt = (delegate* unmanaged<nint, nint, uint, int, int>)Get(h, "fluid_sequencer_send_at");
+        NewEvent = (delegate* unmanaged<nint>)Get(h, "new_fluid_event");
+        DeleteEvent = (delegate* unmanaged<nint, void>)Get(h, "delete_fluid_event");
+        EventSetSource = (delegate* unmanaged<nint, short, void>)Get(h, "fluid_event_set_source");
+        EventSetDest = (delegate* unmanaged<nint, short, void>)Get(h, "fluid_event_set_dest");
+        EventNoteOn = (delegate* unmanaged<nint, int, short, short, void>)Get(h, "fluid_event_noteon");
+        EventNoteOff = (delegate* unmanaged<nint, int, short, void>)Get(h, "fluid_event_noteoff");
+        EventControlChange = (delegate* unmanaged<nint, int, short, int, void>)Get(h, "fluid_event_control_change");
+        EventPitchBend = (delegate* unmanaged<nint, int, int, void>)Get(h, "fluid_event_pitch_bend");
         var setLog = (delegate* unmanaged<int, delegate* unmanaged<int, byte*, nint, void>, nint, nint>)Get(h, "fluid_set_log_function");
         for (int level = 0; level <= 4; level++) setLog(level, &OnLog, 0); // FLUID_PANIC .. FLUID_DBG
         Version = Marshal.PtrToStringUTF8((nint)VersionStr()) ?? "?";

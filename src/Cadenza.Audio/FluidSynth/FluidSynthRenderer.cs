@@ -30,6 +30,8 @@ public static unsafe class FluidSynthRenderer
 
     private const int WriteChunk = 8192;
 
+    private static readonly object CreateLock = new();
+
     private enum Kind : byte { NoteOff = 0, Control = 1, Bend = 2, NoteOn = 3 }
 
     private readonly record struct Ev(long Frame, Kind Kind, int Chan, int A, int B, int Seq);
@@ -81,7 +83,10 @@ public static unsafe class FluidSynthRenderer
             Set(n.SetNum(settings, "synth.chorus.depth", o.Chorus.Depth), "synth.chorus.depth");
 
             FluidSynthNative.ClearError();
-            nint synth = n.NewSynth(settings);
+            nint synth;
+            // new_fluid_synth fills FluidSynth's global tables the first time; a second thread creating a synthesizer
+            // meanwhile does not wait for it (seen as a render 11 dB too loud), so creation is serialized.
+            lock (CreateLock) synth = n.NewSynth(settings);
             if (synth == 0) throw new InvalidOperationException("FluidSynth could not create a synthesizer" + Why());
             try
             {
@@ -119,7 +124,6 @@ public static unsafe class FluidSynthRenderer
             throw new ArgumentException($"The render would need more than {estimate} frames, more than one buffer holds.", nameof(events));
         var buffer = new float[estimate * 2];
         long pos = 0;
-        var held = new Dictionary<int, int>(); // (chan << 7 | key) -> notes sounding on it
 
         void Write(long frames)
         {
@@ -142,31 +146,79 @@ public static unsafe class FluidSynthRenderer
             }
         }
 
-        foreach (var e in events)
+        // The events go through FluidSynth's sequencer, which hands them to the synthesizer from inside its rendering, as
+        // the command line's MIDI player does (calling the note functions between fluid_synth_write_float calls instead
+        // made FluidSynth itself about twice as slow for the same voices; measured in docs/BENCHMARKS.md). An event at
+        // frame F sounds from the first block boundary at or after F, as a call made right at F would.
+        nint seq = n.NewSequencer2(0);
+        if (seq == 0) throw new InvalidOperationException("FluidSynth could not create a sequencer");
+        nint ev = 0;
+        try
         {
-            if (e.Frame > pos) Write(e.Frame - pos);
-            switch (e.Kind)
+            short dest = n.SequencerRegisterFluidSynth(seq, synth);
+            if (dest < 0) throw new InvalidOperationException("FluidSynth could not connect its sequencer to the synthesizer");
+            // Ticks of 1/16 frame give every event of a block its own tick (so they reach the synthesizer in the
+            // score's order); a very long score falls back to frames so that the 32-bit tick does not overflow.
+            int scale = (lastFrame + 16L * sr) * 16 < uint.MaxValue ? 16 : 1;
+            n.SequencerSetTimeScale(seq, (double)sr * scale);
+            ev = n.NewEvent();
+            if (ev == 0) throw new InvalidOperationException("FluidSynth could not create an event");
+            n.EventSetSource(ev, -1);
+            n.EventSetDest(ev, dest);
+            var held = new Dictionary<int, int>(); // (chan << 7 | key) -> notes sounding on it
+            long lastBlock = -1, inBlock = 0;
+            foreach (var e in events)
             {
-                case Kind.NoteOn:
-                    {
-                        int k = e.Chan << 7 | e.A;
-                        held[k] = held.GetValueOrDefault(k) + 1;
-                        n.NoteOn(synth, e.Chan, e.A, e.B);
+                long block = (e.Frame + BlockFrames - 1) / BlockFrames;
+                inBlock = block == lastBlock ? inBlock + 1 : 0;
+                lastBlock = block;
+                bool now = block == 0; // before the first block: straight to the synthesizer
+                switch (e.Kind)
+                {
+                    case Kind.NoteOn:
+                        {
+                            int k = e.Chan << 7 | e.A;
+                            held[k] = held.GetValueOrDefault(k) + 1;
+                            if (now) n.NoteOn(synth, e.Chan, e.A, e.B);
+                            else n.EventNoteOn(ev, e.Chan, (short)e.A, (short)e.B);
+                            break;
+                        }
+                    case Kind.NoteOff:
+                        {
+                            int k = e.Chan << 7 | e.A;
+                            int c = held.GetValueOrDefault(k) - 1;
+                            if (c > 0) { held[k] = c; continue; }
+                            held.Remove(k);
+                            if (now) n.NoteOff(synth, e.Chan, e.A);
+                            else n.EventNoteOff(ev, e.Chan, (short)e.A);
+                            break;
+                        }
+                    case Kind.Control:
+                        if (now) n.Cc(synth, e.Chan, e.A, e.B);
+                        else n.EventControlChange(ev, e.Chan, (short)e.A, e.B);
                         break;
-                    }
-                case Kind.NoteOff:
-                    {
-                        int k = e.Chan << 7 | e.A;
-                        int c = held.GetValueOrDefault(k) - 1;
-                        if (c <= 0) { held.Remove(k); n.NoteOff(synth, e.Chan, e.A); }
-                        else held[k] = c;
+                    case Kind.Bend:
+                        if (now) n.PitchBend(synth, e.Chan, e.A);
+                        else n.EventPitchBend(ev, e.Chan, e.A);
                         break;
-                    }
-                case Kind.Control: n.Cc(synth, e.Chan, e.A, e.B); break;
-                case Kind.Bend: n.PitchBend(synth, e.Chan, e.A); break;
+                }
+                if (now) continue;
+                // Handed over by the sequencer when it runs before block - 1 (once per block, in whole milliseconds),
+                // the event takes effect at the start of block: its tick lies after the sequencer's clock at block - 2
+                // and at most its clock at block - 1, one tick after the block's previous event.
+                long lo = SequencerTick(block - 2, sr, scale) + 1, hi = SequencerTick(block - 1, sr, scale);
+                long t = Math.Min(lo + inBlock, hi);
+                if (t > uint.MaxValue) throw new ArgumentException($"The score is too long for FluidSynth's sequencer ({lastFrame} frames).", nameof(events));
+                if (n.SequencerSendAt(seq, ev, (uint)t, 1) != FluidSynthNative.FluidOk)
+                    throw new InvalidOperationException("FluidSynth's sequencer refused an event" + Why());
             }
+            if (lastFrame > pos) Write(lastFrame - pos);
         }
-        if (lastFrame > pos) Write(lastFrame - pos);
+        finally
+        {
+            if (ev != 0) n.DeleteEvent(ev);
+            n.DeleteSequencer(seq);
+        }
         // The command line's end of playback: pedals up, ring out while voices sound, then the grace time.
         foreach (var (chan, _, _) in parts)
         {
@@ -180,6 +232,18 @@ public static unsafe class FluidSynthRenderer
         progress?.Report(1.0);
         if (buffer.Length != pos * 2) Array.Resize(ref buffer, (int)(pos * 2));
         return new AudioBuffer(sr, 2, buffer);
+    }
+
+    /// <summary>
+    /// The sequencer's clock (in frames, time scale = sample rate) when FluidSynth's sample timer runs before rendering
+    /// block <paramref name="block"/>: the timer passes whole milliseconds since the start, the sequencer scales them back
+    /// to ticks of 1/<paramref name="scale"/> frame.
+    /// </summary>
+    private static long SequencerTick(long block, int sr, int scale)
+    {
+        if (block < 0) return -1;
+        long msec = (long)(1000.0 * ((double)(block * BlockFrames) / sr));
+        return (long)(msec * ((double)sr * scale) / 1000.0);
     }
 
     /// <summary>The score's events sorted by frame (note-offs, then controllers and bends, then note-ons at one frame), its parts and the last event's frame.</summary>
