@@ -175,6 +175,10 @@ public sealed class Generator
                 allowed[plainBar] = false;
                 allowed[eos] = false;
             }
+            // ABC: a plain bar line closes only a full bar (or the pickup), so bars follow the meter; the grammar alone also
+            // lets a short bar stand before a meter change, as real tunes written from MIDI have it. Time left that
+            // no note can fill (under an eighth of the unit) counts as full.
+            if (closing && current.Bars > 0 && current.AbcTimeLeft >= 6) allowed[plainBar] = false;
             // ABC with a bar target: plain bar lines until the last bar, which the final |] closes.
             if (closing && options.Bars is { } target)
             {

@@ -494,7 +494,7 @@ internal sealed class AbcLayout
 /// Time is counted in the bar from M and L (tuplet notes take 2/3 of their written length): a note, rest or chord that
 /// would overflow the bar is not allowed, and a plain bar line <c>|</c> may close a short bar only as the first bar (a
 /// pickup) or right before an inline meter change <c>[M:..]</c> (which must then follow); the final <c>|]</c> may close
-/// a short bar. Bar lines need at least one note, rest or chord in the bar; chords hold
+/// a short bar. An inline field does not follow another of its kind, and no tie follows a field. Bar lines need at least one note, rest or chord in the bar; chords hold
 /// at most 8 notes of unit length (the chord's length follows <c>]</c>). This is how <see cref="AbcWriter"/> writes
 /// (bars follow the meter, notes crossing a bar line are tied), so every tune it writes is allowed.
 /// </summary>
@@ -539,7 +539,8 @@ internal sealed class AbcGrammar : TokenGrammar
                     case TokenKind.Bar:
                         return s.abcTuplet == 0 && s.abcTimed > 0 && s.bars < _l.Config.MaxBars;
                     case TokenKind.AbcFinalBar: return s.abcTuplet == 0 && s.abcTimed > 0 && s.bars < _l.Config.MaxBars;
-                    case TokenKind.AbcField: return _l.FieldKind[id] >= 4 && s.abcTuplet == 0 && (_l.FieldKind[id] == 5 || s.abcUsed == 0);
+                    case TokenKind.AbcField:
+                        return _l.FieldKind[id] >= 4 && s.abcTuplet == 0 && (_l.FieldKind[id] == 5 || s.abcUsed == 0) && s.abcLastField != _l.FieldKind[id];
                     case TokenKind.Eos: return s.abcTimed == 0 && s.bars > 0;
                     default: return false;
                 }
@@ -569,6 +570,7 @@ internal sealed class AbcGrammar : TokenGrammar
     internal override void AdvanceUnchecked(ref GrammarState s, int id)
     {
         var kind = _l.Kinds[id];
+        s.abcLastField = kind == TokenKind.AbcField && _l.FieldKind[id] >= 4 ? _l.FieldKind[id] : (byte)0;
         switch (kind)
         {
             case TokenKind.Bos: s.phase = GrammarPhase.Prefix; break;
@@ -581,6 +583,7 @@ internal sealed class AbcGrammar : TokenGrammar
                     2 => GrammarPhase.AbcAfterUnit,
                     _ => GrammarPhase.AbcBody,
                 };
+                s.abcTieable = false;
                 if (_l.FieldKind[id] == 1) { s.timeSig = id; }
                 else if (_l.FieldKind[id] == 2)
                 {

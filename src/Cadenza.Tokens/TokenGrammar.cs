@@ -112,9 +112,16 @@ public struct GrammarState
     internal int abcBarLen;   // ABC: bar length in 48ths of the unit
     internal int abcUsed;     // ABC: time used in the current bar, in 48ths of the unit
     internal bool abcShort;   // ABC: a short bar was just closed; a meter change must follow
+    internal byte abcLastField; // ABC: the field kind of the previous token when it was an inline field (4 M, 5 K), else 0
 
     /// <summary>Where the state stands in the grammar.</summary>
     public readonly GrammarPhase Phase => phase;
+
+    /// <summary>
+    /// ABC: time left in the current bar by the meter, in 48ths of the unit note length (0 when the bar is full; always 0
+    /// for other grammars). A generator can use it to close only full bars.
+    /// </summary>
+    public readonly int AbcTimeLeft => abcBarLen > abcUsed ? abcBarLen - abcUsed : 0;
     /// <summary>Number of <c>Bar_None</c> tokens read.</summary>
     public readonly int Bars => bars;
     /// <summary>Current position within the bar in grid positions (-1 before the first <c>Position</c> of the bar).</summary>
