@@ -22,7 +22,8 @@ public static class EvalCommand
                              e.g. a 'cadenza train' run folder
           --data <dir>       a dataset made by 'cadenza dataset build' with the model's tokenizer
           --baseline ngram   add the Kneser-Ney baseline
-          --order <n>        n-gram order, 1-5 (default 5)
+          --order <n>        n-gram order, 1-5 (default 5, or 4 for vocabularies over 4,096 tokens
+                             such as the 'abc' scheme's)
           --max-tokens <n>   evaluate about n validation tokens, whole context windows, taking the
                              genres in turn (default: all)
           --batch <b>        sequences per forward pass (default 8)
@@ -66,6 +67,13 @@ public static class EvalCommand
         if (baseline != null)
         {
             watch.Restart();
+            int most = KneserNey.MaxOrder(tokenizer.Vocabulary.Count);
+            if (order > most)
+            {
+                if (a.Has("order")) throw new UsageException($"eval: --order {order} is too high for this vocabulary of {tokenizer.Vocabulary.Count:N0} tokens (at most {most})");
+                Console.Error.WriteLine($"eval: the n-gram baseline is {most}-gram for this vocabulary of {tokenizer.Vocabulary.Count:N0} tokens");
+                order = most;
+            }
             var lm = KneserNey.FromShards(data.Train, order, tokenizer.Vocabulary.Count, tokenizer.Vocabulary["BOS"]);
             ngram = lm.Evaluate(data.Validation, maxTokens);
             Console.Error.WriteLine($"eval: {order}-gram Kneser-Ney built and evaluated in {watch.Elapsed.TotalSeconds:F1} s");

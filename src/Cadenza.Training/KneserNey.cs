@@ -13,8 +13,17 @@ namespace Cadenza.Training;
 /// </summary>
 public sealed class KneserNey
 {
-    private const int Bits = 11;             // token id bits; vocabularies up to 2048
+    private readonly int Bits;               // bits per token id in a packed n-gram key (order × Bits ≤ 64)
     private readonly int _order, _vocab;
+
+    /// <summary>Bits a token id of a vocabulary of <paramref name="vocabSize"/> takes in an n-gram key.</summary>
+    private static int BitsFor(int vocabSize) => Math.Max(1, 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)Math.Max(1, vocabSize - 1)));
+
+    /// <summary>
+    /// The highest order (at most 5) this class can build for a vocabulary of <paramref name="vocabSize"/> tokens: an
+    /// n-gram is one 64-bit key, so 5 for up to 4,096 tokens, 4 for up to 65,536.
+    /// </summary>
+    public static int MaxOrder(int vocabSize) => Math.Min(5, 64 / BitsFor(vocabSize));
     private readonly double[] _discount;
     private readonly double[] _unigram;      // interpolated unigram distribution
     // Per order k >= 2: context (k-1 tokens) -> (sum of adjusted counts, first follower, follower count).
@@ -28,13 +37,16 @@ public sealed class KneserNey
     /// <summary>Builds the model from documents (each a token sequence that starts with <paramref name="bosId"/>).</summary>
     /// <param name="documents">Training documents.</param>
     /// <param name="order">n, 1 to 5.</param>
-    /// <param name="vocabSize">Vocabulary size (at most 2048); every id must be below it.</param>
+    /// <param name="vocabSize">Vocabulary size (1 to 65,536); every id must be below it. See <see cref="MaxOrder"/>.</param>
     /// <param name="bosId">The document-start token.</param>
     /// <exception cref="ArgumentOutOfRangeException">When the order or vocabulary size is out of range, or an id is not below the vocabulary size.</exception>
     public KneserNey(IEnumerable<ReadOnlyMemory<ushort>> documents, int order, int vocabSize, int bosId)
     {
         if (order < 1 || order > 5) throw new ArgumentOutOfRangeException(nameof(order), "order must be 1 to 5");
-        if (vocabSize < 1 || vocabSize > 1 << Bits) throw new ArgumentOutOfRangeException(nameof(vocabSize), $"vocabulary must have 1 to {1 << Bits} tokens");
+        if (vocabSize < 1 || vocabSize > 65536) throw new ArgumentOutOfRangeException(nameof(vocabSize), "vocabulary must have 1 to 65,536 tokens");
+        Bits = BitsFor(vocabSize);
+        if (order > MaxOrder(vocabSize))
+            throw new ArgumentOutOfRangeException(nameof(order), $"order {order} is too high for {vocabSize:N0} tokens (at most {MaxOrder(vocabSize)})");
         _order = order; _vocab = vocabSize;
         // Keys hold a k-gram's tokens with the last token in the lowest bits.
         var raw = new Dictionary<ulong, int>[order + 1];
@@ -60,7 +72,7 @@ public sealed class KneserNey
             var adj = new Dictionary<ulong, int>(raw[k].Count, MixedKeyComparer.Instance);
             foreach (var key in raw[k + 1].Keys)
             {
-                ulong suffix = key & ((1UL << (Bits * k)) - 1);
+                ulong suffix = key & (Bits * k >= 64 ? ulong.MaxValue : (1UL << (Bits * k)) - 1);
                 if (First(suffix, k) == bosId) continue;
                 CollectionsMarshal.GetValueRefOrAddDefault(adj, suffix, out _)++;
             }
@@ -129,7 +141,7 @@ public sealed class KneserNey
         }
     }
 
-    private static int First(ulong key, int k) => (int)((key >> (Bits * (k - 1))) & ((1UL << Bits) - 1));
+    private int First(ulong key, int k) => (int)((key >> (Bits * (k - 1))) & ((1UL << Bits) - 1));
 
     /// <summary>
     /// Fills <paramref name="probabilities"/> (length = vocabulary size) with P(· | history), using at most the

@@ -111,4 +111,22 @@ public class KneserNeyTests
         Assert.True(lm.Probability([4, 5], 6) > 0.9);
         Assert.True(lm.Probability([4, 5], 7) < 0.05);
     }
+
+    [Fact]
+    public void LargeVocabulariesPackIntoWiderKeys()
+    {
+        // 60,000 tokens take 16 bits an id, so up to 4-grams; ids near the top must not collide with others.
+        const int V = 60000;
+        var small = RandomDocs(3, 6, 60, 12, 1);
+        var docs = small.Select(d => (ReadOnlyMemory<ushort>)d.ToArray().Select(t => t == 1 ? (ushort)1 : (ushort)(t + V - 20)).ToArray()).ToList();
+        var arrays = docs.Select(d => d.ToArray()).ToList();
+        Assert.Equal(4, KneserNey.MaxOrder(V));
+        Assert.Equal(5, KneserNey.MaxOrder(4096));
+        Assert.Equal(4, KneserNey.MaxOrder(4097));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KneserNey(docs, 5, V, 1));
+        var lm = new KneserNey(docs, 4, V, 1);
+        foreach (var hist in new[] { arrays[0][5..8], arrays[1][20..23], Array.Empty<ushort>() })
+            foreach (int w in new[] { arrays[0][8], arrays[1][23], V - 1, 7 })
+                Assert.Equal(Reference(arrays, 4, V, 1, hist, w), lm.Probability(hist, w), 10);
+    }
 }
