@@ -57,6 +57,15 @@ public sealed class FluidSynthOptions
     /// <summary>Longest ring-out after the last event while voices still sound, in seconds (0-600). Default 30; bounds the output of a SoundFont whose releases never end.</summary>
     public double MaxRingOutSeconds { get; set; } = 30.0;
 
+    /// <summary>
+    /// FluidSynth synthesizers that render the score at once, each on its own thread, 1-8 (FluidSynth itself renders on
+    /// one core). The notes are shared out among them (all notes of one key of one channel, and every note of a drum
+    /// channel, stay together; controllers and bends go to all) and their outputs are summed, which equals one
+    /// synthesizer's output because the voices, reverb and chorus are linear. Each loads the SoundFont. Default: 2 on a
+    /// machine with two or more cores, else 1. A score too small to share gets one.
+    /// </summary>
+    public int Threads { get; set; } = Math.Clamp(Environment.ProcessorCount, 1, 2);
+
     /// <summary>Throws when a setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Naming the first setting out of range.</exception>
     public void Validate()
@@ -65,6 +74,7 @@ public sealed class FluidSynthOptions
         if (!(Gain >= 0 && Gain <= 10)) throw new ArgumentOutOfRangeException(nameof(Gain), Gain, "must be 0..10");
         if (Polyphony is < 1 or > 65535) throw new ArgumentOutOfRangeException(nameof(Polyphony), Polyphony, "must be 1..65535");
         if (!(TailSeconds >= 0 && TailSeconds <= 60)) throw new ArgumentOutOfRangeException(nameof(TailSeconds), TailSeconds, "must be 0..60");
+        if (Threads is < 1 or > 8) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be 1..8");
         if (!(MaxRingOutSeconds >= 0 && MaxRingOutSeconds <= 600)) throw new ArgumentOutOfRangeException(nameof(MaxRingOutSeconds), MaxRingOutSeconds, "must be 0..600");
         var r = Reverb ?? throw new ArgumentOutOfRangeException(nameof(Reverb), "must not be null");
         if (!(r.RoomSize >= 0 && r.RoomSize <= 1)) throw new ArgumentOutOfRangeException(nameof(Reverb), r.RoomSize, "room size must be 0..1");

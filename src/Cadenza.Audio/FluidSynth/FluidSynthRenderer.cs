@@ -5,9 +5,11 @@ namespace Cadenza.Audio.FluidSynth;
 
 /// <summary>
 /// Renders a <see cref="Score"/> through FluidSynth with a SoundFont, offline: no audio device, no temporary MIDI file.
-/// The score's events are sent straight to the synthesizer (program and channel type per part, note on/off,
-/// controllers, pitch bend), each at its sample position from the tempo map, and <c>fluid_synth_write_float</c>
-/// renders the audio in between, block by block, into one interleaved stereo buffer.
+/// The score's events go straight to the synthesizer (program and channel type per part, then note on/off, controllers
+/// and pitch bend through FluidSynth's sequencer), each at the first 64-frame block boundary at or after its sample
+/// position from the tempo map, and <c>fluid_synth_write_float</c> renders the audio, block by block, into an
+/// interleaved stereo buffer. With <see cref="FluidSynthOptions.Threads"/> above 1 the notes are shared out among that
+/// many synthesizers rendering at once, and their outputs summed.
 /// </summary>
 /// <remarks>
 /// <para><b>Channels.</b> Each distinct (port, channel, program, drum) part gets its own FluidSynth channel — its MIDI
@@ -62,44 +64,75 @@ public static unsafe class FluidSynthRenderer
         int sr = o.SampleRate;
         var (events, parts, channelCount, lastFrame) = BuildEvents(score, new TickClock(score), sr);
 
-        var n = library.Native;
-        nint settings = n.NewSettings();
-        if (settings == 0) throw new InvalidOperationException("FluidSynth could not create its settings");
+        var ct = cancellationToken;
+        var lanes = new List<Lane>();
         try
         {
-            Set(n.SetNum(settings, "synth.sample-rate", sr), "synth.sample-rate");
-            Set(n.SetNum(settings, "synth.gain", o.Gain), "synth.gain");
-            Set(n.SetInt(settings, "synth.polyphony", o.Polyphony), "synth.polyphony");
-            Set(n.SetInt(settings, "synth.midi-channels", channelCount), "synth.midi-channels");
-            Set(n.SetInt(settings, "synth.reverb.active", o.Reverb.Active ? 1 : 0), "synth.reverb.active");
-            Set(n.SetNum(settings, "synth.reverb.room-size", o.Reverb.RoomSize), "synth.reverb.room-size");
-            Set(n.SetNum(settings, "synth.reverb.damp", o.Reverb.Damping), "synth.reverb.damp");
-            Set(n.SetNum(settings, "synth.reverb.width", o.Reverb.Width), "synth.reverb.width");
-            Set(n.SetNum(settings, "synth.reverb.level", o.Reverb.Level), "synth.reverb.level");
-            Set(n.SetInt(settings, "synth.chorus.active", o.Chorus.Active ? 1 : 0), "synth.chorus.active");
-            Set(n.SetInt(settings, "synth.chorus.nr", o.Chorus.Voices), "synth.chorus.nr");
-            Set(n.SetNum(settings, "synth.chorus.level", o.Chorus.Level), "synth.chorus.level");
-            Set(n.SetNum(settings, "synth.chorus.speed", o.Chorus.Speed), "synth.chorus.speed");
-            Set(n.SetNum(settings, "synth.chorus.depth", o.Chorus.Depth), "synth.chorus.depth");
+            var laneOf = ShareOut(events, parts.Where(x => x.Drum).Select(x => x.Chan).ToHashSet(), o.Threads);
+            int laneCount = laneOf.Length == 0 ? 1 : laneOf.Max() + 1;
+            for (int i = 0; i < laneCount; i++) lanes.Add(new Lane(library.Native));
+            long tailFrames = ((long)Math.Ceiling(o.TailSeconds * sr) + BlockFrames - 1) / BlockFrames * BlockFrames;
+            long estimate = lastFrame + tailFrames + 4L * sr + BlockFrames;
+            if (estimate * 2 > Array.MaxLength)
+                throw new ArgumentException($"The render would need more than {estimate} frames, more than one buffer holds.", nameof(score));
 
-            FluidSynthNative.ClearError();
-            nint synth;
-            // new_fluid_synth fills FluidSynth's global tables the first time; a second thread creating a synthesizer
-            // meanwhile does not wait for it (seen as a render 11 dB too loud), so creation is serialized.
-            lock (CreateLock) synth = n.NewSynth(settings);
-            if (synth == 0) throw new InvalidOperationException("FluidSynth could not create a synthesizer" + Why());
-            try
+            // Each lane loads the SoundFont and renders its share of the notes up to the last event, in parallel.
+            void Main(int i)
             {
-                int id;
-                FluidSynthNative.ClearError();
-                fixed (byte* p = FluidSynthNative.Utf8(soundFontPath)) id = n.SfLoad(synth, p, 1);
-                if (id == FluidSynthNative.FluidFailed)
-                    throw new SoundFontException($"{soundFontPath}: FluidSynth cannot load this SoundFont{Why()}");
-                return Run(n, synth, events, parts, lastFrame, o, progress, cancellationToken);
+                var lane = lanes[i];
+                lane.Open(soundFontPath, o, channelCount, parts, estimate);
+                lane.Schedule(events, laneOf, i, lastFrame, sr);
+                lane.Write(lastFrame, ct, i == 0 ? progress : null, lastFrame);
             }
-            finally { n.DeleteSynth(synth); }
+            if (lanes.Count == 1) Main(0);
+            else
+            {
+                try { Parallel.For(0, lanes.Count, new ParallelOptions { MaxDegreeOfParallelism = lanes.Count, CancellationToken = ct }, Main); }
+                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                    throw;
+                }
+            }
+
+            // The command line's end of playback: pedals up, ring out while voices sound, then the grace time.
+            var n = library.Native;
+            foreach (var lane in lanes)
+                foreach (var (chan, _, _) in parts)
+                {
+                    n.Cc(lane.Synth, chan, 64, 0);
+                    n.Cc(lane.Synth, chan, 66, 0);
+                }
+            long pos = lanes[0].Position;
+            if (pos % BlockFrames != 0) pos += BlockFrames - pos % BlockFrames;
+            foreach (var lane in lanes) lane.Write(pos, ct);
+            long ringLimit = pos + (long)(o.MaxRingOutSeconds * sr);
+            while (pos < ringLimit && lanes.Any(l => n.ActiveVoiceCount(l.Synth) > 0))
+            {
+                pos += BlockFrames;
+                foreach (var lane in lanes) lane.Write(pos, ct);
+            }
+            pos += tailFrames;
+            foreach (var lane in lanes) lane.Write(pos, ct);
+            progress?.Report(1.0);
+
+            var buffer = lanes[0].TakeBuffer();
+            if (buffer.Length != pos * 2) Array.Resize(ref buffer, (int)(pos * 2));
+            for (int i = 1; i < lanes.Count; i++)
+            {
+                var other = lanes[i].TakeBuffer().AsSpan(0, buffer.Length);
+                var sum = buffer.AsSpan();
+                int v = System.Numerics.Vector<float>.Count, j = 0;
+                for (; j + v <= sum.Length; j += v)
+                    (new System.Numerics.Vector<float>(sum[j..]) + new System.Numerics.Vector<float>(other[j..])).CopyTo(sum[j..]);
+                for (; j < sum.Length; j++) sum[j] += other[j];
+            }
+            return new AudioBuffer(sr, 2, buffer);
         }
-        finally { n.DeleteSettings(settings); }
+        finally
+        {
+            foreach (var lane in lanes) lane.Dispose();
+        }
     }
 
     private static string Why() => FluidSynthNative.LastError is { Length: > 0 } e ? ": " + e.Trim() : "";
@@ -109,66 +142,126 @@ public static unsafe class FluidSynthRenderer
         if (rc != FluidSynthNative.FluidOk) throw new ArgumentOutOfRangeException(name, $"FluidSynth refused the setting {name}");
     }
 
-    private static AudioBuffer Run(FluidSynthNative n, nint synth, Ev[] events, (int Chan, int Program, bool Drum)[] parts, long lastFrame,
-        FluidSynthOptions o, IProgress<double>? progress, CancellationToken ct)
+    /// <summary>
+    /// Shares the notes out among at most <paramref name="lanes"/> synthesizers: a unit is one key of one melodic channel,
+    /// or a whole drum channel (its exclusive classes, such as open and closed hi-hat, cut each other off), or a whole
+    /// channel that uses portamento, legato or mono mode; units go, largest first, to the lane with the fewest notes.
+    /// Returns the lane of every event, -1 for controllers and bends (all lanes); empty when one lane does it all.
+    /// </summary>
+    private static int[] ShareOut(Ev[] events, HashSet<int> drumChannels, int lanes)
     {
-        int sr = o.SampleRate;
-        foreach (var (chan, program, drum) in parts)
+        if (lanes <= 1 || events.Length < 256) return [];
+        var whole = new HashSet<int>(drumChannels);
+        foreach (var e in events)
+            if (e.Kind == Kind.Control && e.A is 5 or 65 or 68 or 84 or 126 or 127) whole.Add(e.Chan);
+        var count = new Dictionary<int, int>();
+        foreach (var e in events) if (e.Kind == Kind.NoteOn) count[e.Chan << 8 | e.A] = count.GetValueOrDefault(e.Chan << 8 | e.A) + 1;
+        // Units: the keys of a drum channel or a whole channel fold into one.
+        var units = new Dictionary<int, int>();
+        foreach (var (k, c) in count)
         {
-            n.SetChannelType(synth, chan, drum ? FluidSynthNative.ChannelTypeDrum : FluidSynthNative.ChannelTypeMelodic);
-            n.ProgramChange(synth, chan, program);
+            int chan = k >> 8;
+            int u = whole.Contains(chan) ? chan << 8 | 255 : k;
+            units[u] = units.GetValueOrDefault(u) + c;
         }
-        long tailFrames = ((long)Math.Ceiling(o.TailSeconds * sr) + BlockFrames - 1) / BlockFrames * BlockFrames;
-        long estimate = lastFrame + tailFrames + 4L * sr + BlockFrames;
-        if (estimate * 2 > Array.MaxLength)
-            throw new ArgumentException($"The render would need more than {estimate} frames, more than one buffer holds.", nameof(events));
-        var buffer = new float[estimate * 2];
-        long pos = 0;
-
-        void Write(long frames)
+        if (units.Count < 2) return [];
+        lanes = Math.Min(lanes, units.Count);
+        var load = new long[lanes];
+        var laneOfUnit = new Dictionary<int, int>();
+        foreach (var (u, c) in units.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key))
         {
-            while (frames > 0)
+            int best = 0;
+            for (int i = 1; i < lanes; i++) if (load[i] < load[best]) best = i;
+            laneOfUnit[u] = best;
+            load[best] += c;
+        }
+        var result = new int[events.Length];
+        for (int i = 0; i < events.Length; i++)
+        {
+            var e = events[i];
+            if (e.Kind is Kind.Control or Kind.Bend) { result[i] = -1; continue; }
+            int chan = e.Chan;
+            int u = whole.Contains(chan) ? chan << 8 | 255 : chan << 8 | e.A;
+            result[i] = laneOfUnit[u];
+        }
+        return result;
+    }
+
+    /// <summary>One FluidSynth synthesizer with its settings, sequencer and output buffer.</summary>
+    private sealed class Lane(FluidSynthNative n) : IDisposable
+    {
+        private nint _settings, _seq, _ev;
+        private float[] _buffer = [];
+
+        public nint Synth { get; private set; }
+
+        public long Position { get; private set; }
+
+        public void Open(string soundFontPath, FluidSynthOptions o, int channelCount, (int Chan, int Program, bool Drum)[] parts, long estimate)
+        {
+            int sr = o.SampleRate;
+            _settings = n.NewSettings();
+            if (_settings == 0) throw new InvalidOperationException("FluidSynth could not create its settings");
+            Set(n.SetNum(_settings, "synth.sample-rate", sr), "synth.sample-rate");
+            Set(n.SetNum(_settings, "synth.gain", o.Gain), "synth.gain");
+            Set(n.SetInt(_settings, "synth.polyphony", o.Polyphony), "synth.polyphony");
+            Set(n.SetInt(_settings, "synth.midi-channels", channelCount), "synth.midi-channels");
+            Set(n.SetInt(_settings, "synth.reverb.active", o.Reverb.Active ? 1 : 0), "synth.reverb.active");
+            Set(n.SetNum(_settings, "synth.reverb.room-size", o.Reverb.RoomSize), "synth.reverb.room-size");
+            Set(n.SetNum(_settings, "synth.reverb.damp", o.Reverb.Damping), "synth.reverb.damp");
+            Set(n.SetNum(_settings, "synth.reverb.width", o.Reverb.Width), "synth.reverb.width");
+            Set(n.SetNum(_settings, "synth.reverb.level", o.Reverb.Level), "synth.reverb.level");
+            Set(n.SetInt(_settings, "synth.chorus.active", o.Chorus.Active ? 1 : 0), "synth.chorus.active");
+            Set(n.SetInt(_settings, "synth.chorus.nr", o.Chorus.Voices), "synth.chorus.nr");
+            Set(n.SetNum(_settings, "synth.chorus.level", o.Chorus.Level), "synth.chorus.level");
+            Set(n.SetNum(_settings, "synth.chorus.speed", o.Chorus.Speed), "synth.chorus.speed");
+            Set(n.SetNum(_settings, "synth.chorus.depth", o.Chorus.Depth), "synth.chorus.depth");
+
+            FluidSynthNative.ClearError();
+            // new_fluid_synth fills FluidSynth's global tables the first time; a second thread creating a synthesizer
+            // meanwhile does not wait for it (seen as a render 11 dB too loud), so creation is serialized.
+            lock (CreateLock) Synth = n.NewSynth(_settings);
+            if (Synth == 0) throw new InvalidOperationException("FluidSynth could not create a synthesizer" + Why());
+            int id;
+            FluidSynthNative.ClearError();
+            fixed (byte* p = FluidSynthNative.Utf8(soundFontPath)) id = n.SfLoad(Synth, p, 1);
+            if (id == FluidSynthNative.FluidFailed)
+                throw new SoundFontException($"{soundFontPath}: FluidSynth cannot load this SoundFont{Why()}");
+            foreach (var (chan, program, drum) in parts)
             {
-                ct.ThrowIfCancellationRequested();
-                int len = (int)Math.Min(frames, WriteChunk);
-                long need = (pos + len) * 2;
-                if (need > buffer.Length)
-                {
-                    long grow = Math.Min(Array.MaxLength, Math.Max(need, buffer.Length + buffer.Length / 2));
-                    if (need > grow) throw new ArgumentException("The render needs more audio than one buffer holds.", nameof(events));
-                    Array.Resize(ref buffer, (int)grow);
-                }
-                fixed (float* p = buffer)
-                    n.WriteFloat(synth, len, p, (int)(pos * 2), 2, p, (int)(pos * 2 + 1), 2);
-                pos += len;
-                frames -= len;
-                if (lastFrame > 0 && pos <= lastFrame) progress?.Report((double)pos / lastFrame);
+                n.SetChannelType(Synth, chan, drum ? FluidSynthNative.ChannelTypeDrum : FluidSynthNative.ChannelTypeMelodic);
+                n.ProgramChange(Synth, chan, program);
             }
+            _buffer = new float[estimate * 2];
         }
 
-        // The events go through FluidSynth's sequencer, which hands them to the synthesizer from inside its rendering, as
-        // the command line's MIDI player does (calling the note functions between fluid_synth_write_float calls instead
-        // made FluidSynth itself about twice as slow for the same voices; measured in docs/BENCHMARKS.md). An event at
-        // frame F sounds from the first block boundary at or after F, as a call made right at F would.
-        nint seq = n.NewSequencer2(0);
-        if (seq == 0) throw new InvalidOperationException("FluidSynth could not create a sequencer");
-        nint ev = 0;
-        try
+        /// <summary>
+        /// Hands this lane's events (<paramref name="laneOf"/> = <paramref name="lane"/> or -1; all when empty) to FluidSynth's
+        /// sequencer, which passes them to the synthesizer from inside its rendering, as the command line's MIDI player
+        /// does (calling the note functions between fluid_synth_write_float calls instead made FluidSynth itself about
+        /// twice as slow for the same voices; docs/BENCHMARKS.md). An event at frame F sounds from the first block
+        /// boundary at or after F, as a call made right at F would, and the events of one block keep their order.
+        /// </summary>
+        public void Schedule(Ev[] events, int[] laneOf, int lane, long lastFrame, int sr)
         {
-            short dest = n.SequencerRegisterFluidSynth(seq, synth);
+            _seq = n.NewSequencer2(0);
+            if (_seq == 0) throw new InvalidOperationException("FluidSynth could not create a sequencer");
+            short dest = n.SequencerRegisterFluidSynth(_seq, Synth);
             if (dest < 0) throw new InvalidOperationException("FluidSynth could not connect its sequencer to the synthesizer");
-            // Ticks of 1/16 frame give every event of a block its own tick (so they reach the synthesizer in the
-            // score's order); a very long score falls back to frames so that the 32-bit tick does not overflow.
+            // Ticks of 1/16 frame give every event of a block its own tick; a very long score falls back to frames so
+            // that the 32-bit tick does not overflow.
             int scale = (lastFrame + 16L * sr) * 16 < uint.MaxValue ? 16 : 1;
-            n.SequencerSetTimeScale(seq, (double)sr * scale);
-            ev = n.NewEvent();
-            if (ev == 0) throw new InvalidOperationException("FluidSynth could not create an event");
-            n.EventSetSource(ev, -1);
-            n.EventSetDest(ev, dest);
+            n.SequencerSetTimeScale(_seq, (double)sr * scale);
+            _ev = n.NewEvent();
+            if (_ev == 0) throw new InvalidOperationException("FluidSynth could not create an event");
+            n.EventSetSource(_ev, -1);
+            n.EventSetDest(_ev, dest);
             var held = new Dictionary<int, int>(); // (chan << 7 | key) -> notes sounding on it
             long lastBlock = -1, inBlock = 0;
-            foreach (var e in events)
+            for (int i = 0; i < events.Length; i++)
             {
+                if (laneOf.Length > 0 && laneOf[i] != lane && laneOf[i] != -1) continue;
+                var e = events[i];
                 long block = (e.Frame + BlockFrames - 1) / BlockFrames;
                 inBlock = block == lastBlock ? inBlock + 1 : 0;
                 lastBlock = block;
@@ -179,8 +272,8 @@ public static unsafe class FluidSynthRenderer
                         {
                             int k = e.Chan << 7 | e.A;
                             held[k] = held.GetValueOrDefault(k) + 1;
-                            if (now) n.NoteOn(synth, e.Chan, e.A, e.B);
-                            else n.EventNoteOn(ev, e.Chan, (short)e.A, (short)e.B);
+                            if (now) n.NoteOn(Synth, e.Chan, e.A, e.B);
+                            else n.EventNoteOn(_ev, e.Chan, (short)e.A, (short)e.B);
                             break;
                         }
                     case Kind.NoteOff:
@@ -189,17 +282,17 @@ public static unsafe class FluidSynthRenderer
                             int c = held.GetValueOrDefault(k) - 1;
                             if (c > 0) { held[k] = c; continue; }
                             held.Remove(k);
-                            if (now) n.NoteOff(synth, e.Chan, e.A);
-                            else n.EventNoteOff(ev, e.Chan, (short)e.A);
+                            if (now) n.NoteOff(Synth, e.Chan, e.A);
+                            else n.EventNoteOff(_ev, e.Chan, (short)e.A);
                             break;
                         }
                     case Kind.Control:
-                        if (now) n.Cc(synth, e.Chan, e.A, e.B);
-                        else n.EventControlChange(ev, e.Chan, (short)e.A, e.B);
+                        if (now) n.Cc(Synth, e.Chan, e.A, e.B);
+                        else n.EventControlChange(_ev, e.Chan, (short)e.A, e.B);
                         break;
                     case Kind.Bend:
-                        if (now) n.PitchBend(synth, e.Chan, e.A);
-                        else n.EventPitchBend(ev, e.Chan, e.A);
+                        if (now) n.PitchBend(Synth, e.Chan, e.A);
+                        else n.EventPitchBend(_ev, e.Chan, e.A);
                         break;
                 }
                 if (now) continue;
@@ -209,29 +302,46 @@ public static unsafe class FluidSynthRenderer
                 long lo = SequencerTick(block - 2, sr, scale) + 1, hi = SequencerTick(block - 1, sr, scale);
                 long t = Math.Min(lo + inBlock, hi);
                 if (t > uint.MaxValue) throw new ArgumentException($"The score is too long for FluidSynth's sequencer ({lastFrame} frames).", nameof(events));
-                if (n.SequencerSendAt(seq, ev, (uint)t, 1) != FluidSynthNative.FluidOk)
+                if (n.SequencerSendAt(_seq, _ev, (uint)t, 1) != FluidSynthNative.FluidOk)
                     throw new InvalidOperationException("FluidSynth's sequencer refused an event" + Why());
             }
-            if (lastFrame > pos) Write(lastFrame - pos);
         }
-        finally
+
+        /// <summary>Renders up to frame <paramref name="end"/>, in chunks of <see cref="WriteChunk"/> frames.</summary>
+        public void Write(long end, CancellationToken ct, IProgress<double>? progress = null, long lastFrame = 0)
         {
-            if (ev != 0) n.DeleteEvent(ev);
-            n.DeleteSequencer(seq);
+            while (Position < end)
+            {
+                ct.ThrowIfCancellationRequested();
+                int len = (int)Math.Min(end - Position, WriteChunk);
+                long need = (Position + len) * 2;
+                if (need > _buffer.Length)
+                {
+                    long grow = Math.Min(Array.MaxLength, Math.Max(need, _buffer.Length + _buffer.Length / 2));
+                    if (need > grow) throw new ArgumentException("The render needs more audio than one buffer holds.");
+                    Array.Resize(ref _buffer, (int)grow);
+                }
+                fixed (float* p = _buffer)
+                    n.WriteFloat(Synth, len, p, (int)(Position * 2), 2, p, (int)(Position * 2 + 1), 2);
+                Position += len;
+                if (lastFrame > 0 && Position <= lastFrame) progress?.Report((double)Position / lastFrame);
+            }
         }
-        // The command line's end of playback: pedals up, ring out while voices sound, then the grace time.
-        foreach (var (chan, _, _) in parts)
+
+        public float[] TakeBuffer()
         {
-            n.Cc(synth, chan, 64, 0);
-            n.Cc(synth, chan, 66, 0);
+            var b = _buffer;
+            _buffer = [];
+            return b;
         }
-        if (pos % BlockFrames != 0) Write(BlockFrames - pos % BlockFrames);
-        long ringLimit = pos + (long)(o.MaxRingOutSeconds * sr);
-        while (pos < ringLimit && n.ActiveVoiceCount(synth) > 0) Write(BlockFrames);
-        Write(tailFrames);
-        progress?.Report(1.0);
-        if (buffer.Length != pos * 2) Array.Resize(ref buffer, (int)(pos * 2));
-        return new AudioBuffer(sr, 2, buffer);
+
+        public void Dispose()
+        {
+            if (_ev != 0) { n.DeleteEvent(_ev); _ev = 0; }
+            if (_seq != 0) { n.DeleteSequencer(_seq); _seq = 0; }
+            if (Synth != 0) { n.DeleteSynth(Synth); Synth = 0; }
+            if (_settings != 0) { n.DeleteSettings(_settings); _settings = 0; }
+        }
     }
 
     /// <summary>
