@@ -184,7 +184,7 @@ public class DatasetTests
     {
         using var dir = new TempDir();
         Directory.CreateDirectory(dir["empty"]);
-        Assert.Contains("no MIDI files", Assert.Throws<DatasetException>(() =>
+        Assert.Contains("no MIDI or ABC files", Assert.Throws<DatasetException>(() =>
             DatasetBuilder.Build(new RemiTokenizer(), [dir["empty"]], dir["ds"], new DatasetOptions())).Message);
         Assert.Contains("no such file", Assert.Throws<DatasetException>(() =>
             DatasetBuilder.Build(new RemiTokenizer(), [dir["nope"]], dir["ds"], new DatasetOptions())).Message);
