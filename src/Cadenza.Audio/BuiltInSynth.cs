@@ -63,7 +63,7 @@ public static class BuiltInSynth
         var clock = new TickClock(score);
         long totalFrames = FrameCount(clock.Seconds(score.EndTick), o);
         if (totalFrames * 2 > Array.MaxLength)
-            throw new ArgumentException($"The render would need {totalFrames} frames, more than one buffer holds.", nameof(score));
+            throw new ArgumentException($"the piece lasts {FluidSynth.FluidSynthRenderer.Duration(totalFrames / (double)o.SampleRate)}; one render holds at most {FluidSynth.FluidSynthRenderer.Duration(Array.MaxLength / 2.0 / o.SampleRate)} of audio at {o.SampleRate} Hz", nameof(score));
         var output = new float[totalFrames * 2];
 
         var (events, channels) = BuildEvents(score, clock, sr);

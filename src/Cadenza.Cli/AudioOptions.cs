@@ -59,7 +59,11 @@ public static class AudioOptions
             s.Gain = g;
         }
         if (s.TargetLufs is < -70 or > 0) throw new UsageException($"--lufs must be between -70 and 0, got {s.TargetLufs}");
-        if (s.SoundFont != null && s.Synth != SynthChoice.BuiltIn) CheckSoundFont(s.SoundFont);
+        if (s.SoundFont != null && s.Synth == SynthChoice.BuiltIn)
+            throw new UsageException("--soundfont is for FluidSynth; --synth builtin does not use it (leave one of them out)");
+        if (a.Has("lufs") && s.Effects == EffectPreset.None)
+            throw new UsageException("--lufs sets the loudness the effects aim at; --effects none leaves the level as synthesized (leave one of them out)");
+        if (s.SoundFont != null) CheckSoundFont(s.SoundFont);
         return s;
     }
 

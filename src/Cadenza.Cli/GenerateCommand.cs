@@ -55,6 +55,15 @@ public static class GenerateCommand
         if (a.Positionals.Count > 0) throw new UsageException($"generate: unexpected argument '{a.Positionals[0]}' (see 'cadenza generate --help')");
         string output = a.Get("output") ?? throw new UsageException("generate: -o <out.mid> is required");
         string? wav = a.Get("wav");
+        if (!IsAbc(output) && !MidiFile.HasMidiExtension(output))
+            throw new UsageException($"{output}: generate writes MIDI (.mid, .midi) or ABC (.abc); name the output with one of those extensions");
+        if (wav != null)
+        {
+            if (string.Equals(Path.GetFullPath(wav), Path.GetFullPath(output), StringComparison.Ordinal))
+                throw new UsageException($"{wav}: --wav and -o name the same file; choose two names");
+            if (!wav.EndsWith(".wav", StringComparison.OrdinalIgnoreCase))
+                throw new UsageException($"{wav}: --wav writes a WAV file; name it with the extension .wav");
+        }
         int count = a.GetInt("count", 1, 1, 1000);
         ulong seed;
         if (a.Get("seed") is { } seedText)

@@ -36,6 +36,8 @@ public static class RenderCommand
         string output = a.Get("output") ?? throw new UsageException("render: -o <out.wav> is required");
         if (Directory.Exists(input)) throw new UsageException($"{input}: is a folder; render takes one MIDI or ABC file");
         if (!File.Exists(input)) throw new UsageException($"{input}: no such file");
+        if (!output.EndsWith(".wav", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"{output}: render writes a WAV file; name the output with the extension .wav");
         var settings = AudioOptions.Parse(a);
         OutputFiles.CheckNotInput(output, input);
         OutputFiles.CheckWritable(output, "WAV file");

@@ -444,6 +444,39 @@ public class GenerateRenderCliTests : IDisposable
     }
 
     [Theory]
+    [InlineData("x.xyz", null, "extension")]         // not MIDI or ABC
+    [InlineData("x", null, "extension")]
+    [InlineData("x.mid", "x.mp3", ".wav")]          // --wav must be a WAV file
+    [InlineData("x.mid", "x.mid", "same file")]     // the WAV would overwrite the MIDI
+    public void GenerateRefusesOutputNamesItCannotHonour(string output, string? wav, string expected)
+    {
+        var args = new List<string> { "generate", "--model", ModelDir, "-o", _dir[output] };
+        if (wav != null) args.AddRange(["--wav", _dir[wav]]);
+        var r = CliRunner.Run([.. args]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(expected, r.Err);
+        Assert.Empty(Directory.GetFiles(_dir.Path));
+    }
+
+    [Theory]
+    [InlineData("o.mid", new string[0], ".wav")]
+    [InlineData("o.wav", new[] { "--synth", "builtin", "--soundfont", "any.sf2" }, "--soundfont")]
+    [InlineData("o.wav", new[] { "--effects", "none", "--lufs", "-20" }, "--lufs")]
+    public void RenderRefusesContradictoryRequests(string output, string[] extra, string expected)
+    {
+        using var dir = new TempDir();
+        var song = new Score(480);
+        var t = new Track { Program = 0 };
+        t.Notes.Add(new Note(0, 480, 60, 90));
+        song.Tracks.Add(t);
+        MidiFile.Write(song, dir["in.mid"]);
+        var r = CliRunner.Run(["render", dir["in.mid"], "-o", dir[output], .. extra]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(expected, r.Err);
+        Assert.False(File.Exists(dir[output]));
+    }
+
+    [Theory]
     [InlineData("--genre", "polka")]
     [InlineData("--top-p", "1.5")]
     [InlineData("--top-p", "0")]

@@ -74,7 +74,7 @@ public static unsafe class FluidSynthRenderer
             long tailFrames = ((long)Math.Ceiling(o.TailSeconds * sr) + BlockFrames - 1) / BlockFrames * BlockFrames;
             long estimate = lastFrame + tailFrames + 4L * sr + BlockFrames;
             if (estimate * 2 > Array.MaxLength)
-                throw new ArgumentException($"The render would need more than {estimate} frames, more than one buffer holds.", nameof(score));
+                throw new ArgumentException($"the piece lasts {Duration(lastFrame / (double)sr)}; one render holds at most {Duration(Array.MaxLength / 2.0 / sr)} of audio at {sr} Hz", nameof(score));
 
             // Each lane loads the SoundFont and renders its share of the notes up to the last event, in parallel.
             void Main(int i)
@@ -134,6 +134,10 @@ public static unsafe class FluidSynthRenderer
             foreach (var lane in lanes) lane.Dispose();
         }
     }
+
+    /// <summary>A length in words: "3.5 hours", "16.2 days".</summary>
+    internal static string Duration(double seconds) =>
+        seconds >= 2 * 86400 ? $"{seconds / 86400:F1} days" : seconds >= 2 * 3600 ? $"{seconds / 3600:F1} hours" : $"{seconds / 60:F1} minutes";
 
     private static string Why() => FluidSynthNative.LastError is { Length: > 0 } e ? ": " + e.Trim() : "";
 
