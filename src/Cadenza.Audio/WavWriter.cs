@@ -90,6 +90,10 @@ public static class WavWriter
             {
                 for (int k = 0; k < n; k++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(k * 4), s[k]);
             }
+            else if (BitConverter.IsLittleEndian)
+            {
+                ToPcm16(s, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(bytes.AsSpan(0, n * 2)));
+            }
             else
             {
                 for (int k = 0; k < n; k++) BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(k * 2), ToPcm16(s[k]));
@@ -97,6 +101,33 @@ public static class WavWriter
             stream.Write(bytes, 0, n * bytesPerSample);
         }
         if ((dataBytes & 1) != 0) stream.WriteByte(0); // never happens for 16/32-bit samples, kept for RIFF correctness
+    }
+
+    /// <summary>Converts float samples to 16-bit PCM exactly as <see cref="ToPcm16(float)"/> does, several at a time.</summary>
+    /// <exception cref="ArgumentException">When <paramref name="destination"/> is shorter than <paramref name="source"/>.</exception>
+    public static void ToPcm16(ReadOnlySpan<float> source, Span<short> destination)
+    {
+        if (destination.Length < source.Length) throw new ArgumentException("destination is shorter than source", nameof(destination));
+        int k = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            int w = System.Numerics.Vector<float>.Count;
+            var lo = new System.Numerics.Vector<float>(-1f);
+            var hi = new System.Numerics.Vector<float>(1f);
+            var scale = new System.Numerics.Vector<float>(32767f);
+            for (; k + 2 * w <= source.Length; k += 2 * w)
+            {
+                var a = new System.Numerics.Vector<float>(source[k..]);
+                var b = new System.Numerics.Vector<float>(source[(k + w)..]);
+                // NaN -> 0 (a NaN is not equal to itself), then clamp, scale and round half to even as MathF.Round does.
+                a = System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.Equals(a, a), a, System.Numerics.Vector<float>.Zero);
+                b = System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.Equals(b, b), b, System.Numerics.Vector<float>.Zero);
+                a = System.Numerics.Vector.Round(System.Numerics.Vector.Min(System.Numerics.Vector.Max(a, lo), hi) * scale);
+                b = System.Numerics.Vector.Round(System.Numerics.Vector.Min(System.Numerics.Vector.Max(b, lo), hi) * scale);
+                System.Numerics.Vector.Narrow(System.Numerics.Vector.ConvertToInt32(a), System.Numerics.Vector.ConvertToInt32(b)).CopyTo(destination[k..]);
+            }
+        }
+        for (; k < source.Length; k++) destination[k] = ToPcm16(source[k]);
     }
 
     /// <summary>Converts one float sample to 16-bit PCM: clamps to [-1, 1], scales by 32767, rounds to nearest (NaN becomes 0).</summary>

@@ -104,3 +104,23 @@ public class EffectsTests(ITestOutputHelper log)
         Assert.Equal(0, ScoreRenderer.BuiltInOptionsFor(EffectPreset.Dry).ReverbWet);
     }
 }
+
+public class Pcm16ConversionTests
+{
+    [Fact]
+    public void TheBlockConversionEqualsTheOneSampleConversion()
+    {
+        var rng = new Random(3);
+        var src = new float[10_007];
+        for (int i = 0; i < src.Length; i++) src[i] = (float)(rng.NextDouble() * 2.6 - 1.3);
+        // Edge values: NaN, infinities, the clamp limits, exact halves between PCM steps (round half to even), tiny values.
+        float[] edges = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1f, -1f, 1.0001f, -1.0001f,
+            0.5f / 32767f, 1.5f / 32767f, 2.5f / 32767f, -0.5f / 32767f, -2.5f / 32767f, 1e-30f, -0f, 0.99999f];
+        edges.CopyTo(src, 0);
+        edges.CopyTo(src, 5000);
+        var fast = new short[src.Length];
+        Cadenza.Audio.WavWriter.ToPcm16(src, fast);
+        for (int i = 0; i < src.Length; i++)
+            Assert.True(fast[i] == Cadenza.Audio.WavWriter.ToPcm16(src[i]), $"sample {i} = {src[i]:R}: {fast[i]} vs {Cadenza.Audio.WavWriter.ToPcm16(src[i])}");
+    }
+}
