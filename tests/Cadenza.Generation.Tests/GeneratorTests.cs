@@ -8,15 +8,16 @@ using Cadenza.Tokens;
 
 namespace Cadenza.Generation.Tests;
 
-public sealed class TinyModel : IDisposable
+/// <summary>A tiny random model with the given tokenizer, saved to a temporary folder.</summary>
+public abstract class TinyModelBase : IDisposable
 {
     public string Dir { get; } = Path.Combine(Path.GetTempPath(), "cadenza-gen-" + Guid.NewGuid().ToString("N"));
 
-    public TinyModel()
+    protected TinyModelBase(Tokenizer tok, ulong seed, Action<GptModel>? adjust = null)
     {
-        var tok = new RemiTokenizer();
         var model = new GptModel(GptConfig.Tiny(tok.Vocabulary.Count), 1, 64);
-        model.InitializeWeights(42);
+        model.InitializeWeights(seed);
+        adjust?.Invoke(model);
         Checkpoint.Save(Dir, model.Config, model.Layout, model.Parameters);
         tok.Save(Path.Combine(Dir, "tokenizer.json"));
     }
@@ -26,6 +27,8 @@ public sealed class TinyModel : IDisposable
         try { Directory.Delete(Dir, true); } catch (IOException) { }
     }
 }
+
+public sealed class TinyModel() : TinyModelBase(new RemiTokenizer(), 42);
 
 public class GeneratorTests(TinyModel tiny) : IClassFixture<TinyModel>
 {
@@ -115,20 +118,15 @@ public class GeneratorTests(TinyModel tiny) : IClassFixture<TinyModel>
     }
 }
 
-public sealed class TinyAbcModel : IDisposable
+public sealed class TinyAbcModel() : TinyModelBase(new AbcTextTokenizer(), 11, WantsBarLines)
 {
-    public string Dir { get; } = Path.Combine(Path.GetTempPath(), "cadenza-gen-abc-" + Guid.NewGuid().ToString("N"));
-
-    public TinyAbcModel()
+    // A model that wants bar lines and meter changes above all: the final layer norm outputs a constant vector e0,
+    // so the logits are the first column of the (tied) embedding, made large for '|' and the inline [M:..] fields.
+    // Left to itself it would close every bar after its first note.
+    private static void WantsBarLines(GptModel model)
     {
         var tok = new AbcTextTokenizer();
-        var model = new GptModel(GptConfig.Tiny(tok.Vocabulary.Count), 1, 64);
-        model.InitializeWeights(11);
-        // A model that wants bar lines and meter changes above all: the final layer norm outputs a constant vector e0,
-        // so the logits are the first column of the (tied) embedding, made large for '|' and the inline [M:..] fields.
-        // Left to itself it would close every bar after its first note.
-        var g = model.Parameter("ln_f.weight");
-        g.Clear();
+        model.Parameter("ln_f.weight").Clear();
         var b = model.Parameter("ln_f.bias");
         b.Clear();
         b[0] = 1;
@@ -136,13 +134,6 @@ public sealed class TinyAbcModel : IDisposable
         int c = model.Config.NEmbd;
         foreach (var (t, id) in tok.Vocabulary.Tokens.Select((t, i) => (t, i)))
             if (t == "|" || t.StartsWith("[M:", StringComparison.Ordinal)) wte[id * c] = 20;
-        Checkpoint.Save(Dir, model.Config, model.Layout, model.Parameters);
-        tok.Save(Path.Combine(Dir, "tokenizer.json"));
-    }
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Dir, true); } catch (IOException) { }
     }
 }
 
