@@ -124,3 +124,44 @@ public class Pcm16ConversionTests
             Assert.True(fast[i] == Cadenza.Audio.WavWriter.ToPcm16(src[i]), $"sample {i} = {src[i]:R}: {fast[i]} vs {Cadenza.Audio.WavWriter.ToPcm16(src[i])}");
     }
 }
+
+public class EffectsSpeedPathTests
+{
+    private static float[] Noise(int n, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float)(rng.NextDouble() * 2 - 1) * (i % 9000 < 4500 ? 0.9f : 0.05f);
+        return x;
+    }
+
+    [Fact]
+    public void TheCascadeEqualsTwoPasses()
+    {
+        var a = Noise(30_002, 1);
+        var b = (float[])a.Clone();
+        Cadenza.Audio.Effects.Biquad.LowShelf(44100, 150, 1.5).Process(a, 2);
+        Cadenza.Audio.Effects.Biquad.HighShelf(44100, 8000, 1.0).Process(a, 2);
+        Cadenza.Audio.Effects.Biquad.ProcessCascade(Cadenza.Audio.Effects.Biquad.LowShelf(44100, 150, 1.5), Cadenza.Audio.Effects.Biquad.HighShelf(44100, 8000, 1.0), b, 2);
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void TheStereoCompressorEqualsTheGeneralOne()
+    {
+        // The same stereo signal as 2 channels (fast path) and as 2 of 3 channels with a silent third (general path).
+        var st = Noise(40_000, 2);
+        var three = new float[st.Length / 2 * 3];
+        for (int f = 0; f < st.Length / 2; f++) { three[3 * f] = st[2 * f]; three[3 * f + 1] = st[2 * f + 1]; }
+        var s = new Cadenza.Audio.Effects.CompressorSettings { ThresholdDb = -20, Ratio = 2, AttackMs = 10, ReleaseMs = 150, KneeDb = 6 };
+        double r2 = Cadenza.Audio.Effects.Compressor.Process(st, 2, 44100, s);
+        double r3 = Cadenza.Audio.Effects.Compressor.Process(three, 3, 44100, s);
+        Assert.True(r2 > 1, "it compressed");
+        Assert.Equal(r3, r2);
+        for (int f = 0; f < st.Length / 2; f++)
+        {
+            Assert.Equal(three[3 * f], st[2 * f]);
+            Assert.Equal(three[3 * f + 1], st[2 * f + 1]);
+        }
+    }
+}

@@ -149,4 +149,40 @@ public sealed class Biquad
             _z1[c] = z1; _z2[c] = z2;
         }
     }
+
+    /// <summary>
+    /// Filters interleaved <paramref name="io"/> in place through <paramref name="first"/> and then <paramref name="second"/>,
+    /// in one pass per channel; the result is the same, sample for sample, as <c>first.Process</c> followed by
+    /// <c>second.Process</c> (the intermediate is rounded to float as the two passes store it).
+    /// </summary>
+    /// <exception cref="ArgumentNullException">When a filter is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="channels"/> is not positive.</exception>
+    public static void ProcessCascade(Biquad first, Biquad second, Span<float> io, int channels)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        if (first._z1.Length != channels) { first._z1 = new double[channels]; first._z2 = new double[channels]; }
+        if (second._z1.Length != channels) { second._z1 = new double[channels]; second._z2 = new double[channels]; }
+        double b0 = first.B0, b1 = first.B1, b2 = first.B2, a1 = first.A1, a2 = first.A2;
+        double d0 = second.B0, d1 = second.B1, d2 = second.B2, c1 = second.A1, c2 = second.A2;
+        for (int c = 0; c < channels; c++)
+        {
+            double z1 = first._z1[c], z2 = first._z2[c], w1 = second._z1[c], w2 = second._z2[c];
+            for (int i = c; i < io.Length; i += channels)
+            {
+                double x = io[i];
+                double y = b0 * x + z1;
+                z1 = b1 * x - a1 * y + z2;
+                z2 = b2 * x - a2 * y;
+                double u = (float)y;
+                double v = d0 * u + w1;
+                w1 = d1 * u - c1 * v + w2;
+                w2 = d2 * u - c2 * v;
+                io[i] = (float)v;
+            }
+            first._z1[c] = z1; first._z2[c] = z2;
+            second._z1[c] = w1; second._z2[c] = w2;
+        }
+    }
 }

@@ -65,11 +65,27 @@ public static class Compressor
         for (int start = 0; start < frames; start += Step)
         {
             int end = Math.Min(frames, start + Step);
-            for (int f = start, i = start * channels; f < end; f++, i += channels)
+            if (channels == 2)
             {
-                double sq = 0;
-                for (int c = 0; c < channels; c++) { double v = io[i + c]; v *= v; if (v > sq) sq = v; }
-                ms = rmsC * ms + (1 - rmsC) * sq;
+                // Stereo, the common case, without the channel loop (the same arithmetic in the same order).
+                var frame = io.Slice(start * 2, (end - start) * 2);
+                for (int i = 0; i + 1 < frame.Length; i += 2)
+                {
+                    double l = frame[i], r = frame[i + 1];
+                    l *= l; r *= r;
+                    double sq = l > 0 ? l : 0;
+                    if (r > sq) sq = r;
+                    ms = rmsC * ms + (1 - rmsC) * sq;
+                }
+            }
+            else
+            {
+                for (int f = start, i = start * channels; f < end; f++, i += channels)
+                {
+                    double sq = 0;
+                    for (int c = 0; c < channels; c++) { double v = io[i + c]; v *= v; if (v > sq) sq = v; }
+                    ms = rmsC * ms + (1 - rmsC) * sq;
+                }
             }
             double level = 10 * Math.Log10(ms + 1e-20);
             double over = level - thr;
@@ -81,10 +97,23 @@ public static class Compressor
             double g = Math.Pow(10, gDb / 20) * makeup;
             double dg = (g - gPrev) / (end - start);
             double gg = gPrev;
-            for (int f = start, i = start * channels; f < end; f++, i += channels)
+            if (channels == 2)
             {
-                gg += dg;
-                for (int c = 0; c < channels; c++) io[i + c] = (float)(io[i + c] * gg);
+                var frame = io.Slice(start * 2, (end - start) * 2);
+                for (int i = 0; i + 1 < frame.Length; i += 2)
+                {
+                    gg += dg;
+                    frame[i] = (float)(frame[i] * gg);
+                    frame[i + 1] = (float)(frame[i + 1] * gg);
+                }
+            }
+            else
+            {
+                for (int f = start, i = start * channels; f < end; f++, i += channels)
+                {
+                    gg += dg;
+                    for (int c = 0; c < channels; c++) io[i + c] = (float)(io[i + c] * gg);
+                }
             }
             gPrev = g;
         }

@@ -111,8 +111,10 @@ public static class EffectsChain
         settings.Validate();
         int sr = audio.SampleRate, ch = audio.Channels;
         var s = audio.Samples;
-        if (settings.LowShelf is { } low) Biquad.LowShelf(sr, Math.Min(low.Frequency, 0.45 * sr), low.GainDb).Process(s, ch);
-        if (settings.HighShelf is { } high) Biquad.HighShelf(sr, Math.Min(high.Frequency, 0.45 * sr), high.GainDb).Process(s, ch);
+        var lowShelf = settings.LowShelf is { } low ? Biquad.LowShelf(sr, Math.Min(low.Frequency, 0.45 * sr), low.GainDb) : null;
+        var highShelf = settings.HighShelf is { } high ? Biquad.HighShelf(sr, Math.Min(high.Frequency, 0.45 * sr), high.GainDb) : null;
+        if (lowShelf != null && highShelf != null) Biquad.ProcessCascade(lowShelf, highShelf, s, ch);
+        else (lowShelf ?? highShelf)?.Process(s, ch);
         double comp = settings.Compressor != null ? Compressor.Process(s, ch, sr, settings.Compressor) : 0;
         double input = settings.TargetLufs != null || settings.CeilingDb == null ? Loudness.Integrated(audio) : double.NaN;
         double gainDb = 0;

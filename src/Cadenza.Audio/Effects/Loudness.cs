@@ -53,12 +53,15 @@ public static class Loudness
         int hop = Math.Max(1, (int)Math.Round(0.1 * sr));
         long frames = audio.FrameCount;
         int hops = (int)(frames / hop);
-        var hopSum = new double[hops];
         var shelf = Biquad.KWeightingShelf(sr);
         var hp = Biquad.KWeightingHighPass(sr);
         var s = audio.Samples;
-        for (int c = 0; c < ch; c++)
+        // Each channel is filtered on its own (in parallel for long audio: the samples are only read), then the
+        // channels' sums are added in channel order, so the result does not depend on the threads.
+        var perChannel = new double[ch][];
+        void Channel(int c)
         {
+            var sums = perChannel[c] = new double[hops];
             double p0 = shelf.B0, p1 = shelf.B1, p2 = shelf.B2, pa1 = shelf.A1, pa2 = shelf.A2;
             double q0 = hp.B0, q1 = hp.B1, q2 = hp.B2, qa1 = hp.A1, qa2 = hp.A2;
             double u1 = 0, u2 = 0, v1 = 0, v2 = 0;
@@ -77,9 +80,14 @@ public static class Loudness
                     v2 = q2 * y - qa2 * z;
                     acc += z * z;
                 }
-                hopSum[h] += acc;
+                sums[h] = acc;
             }
         }
+        if (ch > 1 && frames >= 10L * sr) Parallel.For(0, ch, Channel);
+        else for (int c = 0; c < ch; c++) Channel(c);
+        var hopSum = new double[hops];
+        for (int c = 0; c < ch; c++)
+            for (int h = 0; h < hops; h++) hopSum[h] += perChannel[c][h];
         int blocks = Math.Max(0, hops - 3);
         var power = new double[blocks];
         for (int b = 0; b < blocks; b++)
