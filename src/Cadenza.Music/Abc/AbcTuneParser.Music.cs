@@ -173,9 +173,12 @@ internal sealed partial class AbcTuneParser
         return new Rational(num, den);
     }
 
-    /// <summary>Reads accidental, letter and octave marks; returns the MIDI pitch (clamped to 0..127).</summary>
-    private int ParsePitch(string s, ref int i, Voice v, bool grace)
+    /// <summary>Reads accidental, letter and octave marks; returns the MIDI pitch (clamped to 0..127), or -1 when no
+    /// note letter follows. <paramref name="slot"/> is the note's bar-accidental slot (letter and octave), -1 without
+    /// a letter.</summary>
+    private int ParsePitch(string s, ref int i, Voice v, bool grace, out int slot)
     {
+        slot = -1;
         int acc = 0;
         bool explicitAcc = false;
         if (s[i] == '^') { acc = 1; i++; if (i < s.Length && s[i] == '^') { acc = 2; i++; } explicitAcc = true; }
@@ -197,7 +200,7 @@ internal sealed partial class AbcTuneParser
             i++;
         }
         octave = Math.Clamp(octave, -2, 12);
-        int slot = letter * 32 + octave + 8;
+        slot = letter * 32 + octave + 8;
         int pitchBase = (octave + 1) * 12 + AbcKey.Natural[letter] + 12 * v.Octave;
         int pitch;
         if (explicitAcc)
@@ -219,9 +222,8 @@ internal sealed partial class AbcTuneParser
     private int ParseNote(string s, int i, Voice v)
     {
         int startI = i;
-        int pitch = ParsePitch(s, ref i, v, grace: false);
+        int pitch = ParsePitch(s, ref i, v, grace: false, out int slot);
         if (pitch < 0) { Warn($"accidental without a note at '{s[startI..Math.Min(s.Length, startI + 5)]}' skipped"); return Math.Max(i, startI + 1); }
-        int slot = SlotOf(s, startI);
         var len = ParseLength(s, ref i);
         var part = new NotePart { Pitch = pitch, Length = v.Unit * len };
         var item = new Item(ItemKind.Note, _lineNo) { Length = part.Length, Parts = new List<NotePart> { part } };
@@ -230,24 +232,6 @@ internal sealed partial class AbcTuneParser
         AddTimed(v, item);
         v.TieCarry = tie ? new Dictionary<int, int> { [slot] = pitch } : new Dictionary<int, int>();
         return i;
-    }
-
-    /// <summary>The bar-accidental slot (letter and octave) of the note written at <paramref name="i"/>.</summary>
-    private static int SlotOf(string s, int i)
-    {
-        while (i < s.Length && s[i] is '^' or '_' or '=') i++;
-        while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '/')) i++;
-        if (i >= s.Length) return -1;
-        char letterChar = s[i++];
-        int letter = AbcKey.LetterIndex(letterChar);
-        int octave = char.IsUpper(letterChar) ? 4 : 5;
-        while (i < s.Length && (s[i] == '\'' || s[i] == ','))
-        {
-            octave += s[i] == '\'' ? 1 : -1;
-            i++;
-        }
-        octave = Math.Clamp(octave, -2, 12);
-        return letter * 32 + octave + 8;
     }
 
     private int ParseChord(string s, int i, Voice v)
@@ -263,9 +247,8 @@ internal sealed partial class AbcTuneParser
             char c = s[i];
             if (c is '^' or '_' or '=' or (>= 'A' and <= 'G') or (>= 'a' and <= 'g'))
             {
-                int slot = SlotOf(s, i);
                 v.TieCarry = tieCarryBefore;
-                int p = ParsePitch(s, ref i, v, grace: false);
+                int p = ParsePitch(s, ref i, v, grace: false, out int slot);
                 if (p < 0) { i++; continue; }
                 var len = ParseLength(s, ref i);
                 var part = new NotePart { Pitch = p, Length = v.Unit * len };
@@ -325,7 +308,7 @@ internal sealed partial class AbcTuneParser
             char c = inner[k];
             if (c is '^' or '_' or '=' or (>= 'A' and <= 'G') or (>= 'a' and <= 'g'))
             {
-                int p = ParsePitch(inner, ref k, v, grace: true);
+                int p = ParsePitch(inner, ref k, v, grace: true, out _);
                 if (p < 0) { k++; continue; }
                 ParseLength(inner, ref k);
                 pitches.Add(p);
