@@ -1,3 +1,4 @@
+using Cadenza.Music;
 using System.Buffers.Binary;
 
 namespace Cadenza.Audio;
@@ -13,34 +14,18 @@ public static class WavWriter
     /// same folder, which is flushed and then renamed over the target, so a failure leaves no half-written file
     /// (an existing file at <paramref name="path"/> is either replaced whole or left untouched).
     /// </summary>
-    /// <param name="path">Target file; its folder must exist.</param>
+    /// <param name="path">Target file; its folder is created if needed.</param>
     /// <param name="audio">The samples to write.</param>
     /// <param name="format">Sample encoding.</param>
     /// <exception cref="ArgumentNullException">When an argument is null.</exception>
     /// <exception cref="ArgumentException">When the path is empty or the data would exceed the 4 GiB RIFF limit.</exception>
-    /// <exception cref="IOException">When the file cannot be written or renamed (the temporary file is removed).</exception>
+    /// <exception cref="IOException">When the file cannot be written or renamed (the temporary file is removed; the message names <paramref name="path"/>).</exception>
     public static void Write(string path, AudioBuffer audio, WavFormat format = WavFormat.Pcm16)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(audio);
         CheckSize(audio, format);
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full) ?? ".";
-        string temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
-        try
-        {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                Write(fs, audio, format);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        AtomicFile.Write(path, fs => Write(fs, audio, format));
     }
 
     /// <summary>Writes <paramref name="audio"/> as a complete WAV file to <paramref name="stream"/> at its current position.</summary>

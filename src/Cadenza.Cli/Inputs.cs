@@ -1,3 +1,4 @@
+using Cadenza.Music;
 namespace Cadenza.Cli;
 
 /// <summary>Expands file and folder arguments into the list of music files to process.</summary>
@@ -45,20 +46,5 @@ public static class Inputs
         message.StartsWith(path + ": ", StringComparison.Ordinal) ? message[(path.Length + 2)..] : message;
 
     /// <summary>Writes text to <paramref name="path"/> atomically (temporary file, then rename), creating folders.</summary>
-    public static void WriteTextAtomic(string path, string text)
-    {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Environment.ProcessId + ".tmp");
-        try
-        {
-            File.WriteAllText(tmp, text);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
+    public static void WriteTextAtomic(string path, string text) => AtomicFile.WriteAllText(path, text);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cadenza.Music;
 using System.Text.Json.Serialization;
 
 namespace Cadenza.Training;
@@ -147,36 +148,3 @@ public sealed record SkippedFile(string Path, string Reason);
 
 /// <summary>A dataset that cannot be built or used: the message names the file and the problem.</summary>
 public sealed class DatasetException(string message) : Exception(message);
-
-/// <summary>Atomic file writes: a temporary file in the same folder, then a rename.</summary>
-public static class AtomicFile
-{
-    /// <summary>Writes text atomically, creating the folder if needed.</summary>
-    /// <exception cref="IOException">When it cannot be written.</exception>
-    public static void WriteAllText(string path, string text) =>
-        Write(path, s => { var bytes = new System.Text.UTF8Encoding(false).GetBytes(text); s.Write(bytes, 0, bytes.Length); });
-
-    /// <summary>Writes through <paramref name="write"/> to a temporary file, then renames it to <paramref name="path"/>.
-    /// On any exception the temporary file is removed and the old file (if any) is left as it was.</summary>
-    /// <exception cref="IOException">When it cannot be written.</exception>
-    public static void Write(string path, Action<Stream> write)
-    {
-        var full = System.IO.Path.GetFullPath(path);
-        var dir = System.IO.Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var tmp = System.IO.Path.Combine(dir, "." + System.IO.Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(fs);
-                fs.Flush(true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
-}

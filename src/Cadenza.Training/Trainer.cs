@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Cadenza.Engine;
 using Cadenza.Engine.IO;
+using AtomicFile = Cadenza.Music.AtomicFile;
 
 namespace Cadenza.Training;
 

@@ -128,16 +128,20 @@ public sealed class WavTests : IDisposable
     [Fact]
     public void FailedWriteLeavesNothingBehind()
     {
-        // The target is a directory, so the final rename fails after the temporary file was written.
+        // The target is a directory: refused, with a message naming the target (not a temporary file), nothing left.
         var target = Path.Combine(_dir, "busy.wav");
         Directory.CreateDirectory(target);
-        Assert.ThrowsAny<IOException>(() => WavWriter.Write(target, Ramp(8000, 1, 100)));
+        var e = Assert.ThrowsAny<IOException>(() => WavWriter.Write(target, Ramp(8000, 1, 100)));
+        Assert.StartsWith(target + ": ", e.Message);
+        Assert.DoesNotContain(".tmp", e.Message);
         Assert.Empty(Directory.GetFiles(_dir));
         Assert.True(Directory.Exists(target));
 
-        var missing = Path.Combine(_dir, "no", "such", "dir.wav");
-        Assert.ThrowsAny<IOException>(() => WavWriter.Write(missing, Ramp(8000, 1, 100)));
-        Assert.False(File.Exists(missing));
+        // A missing folder is created.
+        var nested = Path.Combine(_dir, "no", "such", "dir.wav");
+        WavWriter.Write(nested, Ramp(8000, 1, 100));
+        Assert.Equal(100, WavReader.Read(nested).FrameCount);
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(nested)!));
     }
 
     [Fact]
