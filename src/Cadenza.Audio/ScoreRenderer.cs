@@ -43,6 +43,12 @@ public sealed class RenderSettings
 
     /// <summary>Loudness target in LUFS for every preset but <see cref="EffectPreset.None"/>. Default −14.</summary>
     public double TargetLufs { get; set; } = -14;
+
+    /// <summary>FluidSynth's reverb, in place of the preset's; null keeps the preset's. The built-in synth does not use it.</summary>
+    public ReverbSettings? Reverb { get; set; }
+
+    /// <summary>FluidSynth's chorus, in place of the preset's; null keeps the preset's. The built-in synth does not use it.</summary>
+    public ChorusSettings? Chorus { get; set; }
 }
 
 /// <summary>What <see cref="ScoreRenderer.Render"/> produced.</summary>
@@ -138,13 +144,17 @@ public static class ScoreRenderer
             {
                 if (settings.Synth == SynthChoice.FluidSynth)
                     throw new SynthUnavailableException($"FluidSynth cannot be used: {why} (install libfluidsynth3 and fluid-soundfont-gm, or give --soundfont)");
-                notice = $"{why}: install libfluidsynth3 and fluid-soundfont-gm for SoundFont sound";
+                notice = $"{why}: install libfluidsynth3 and fluid-soundfont-gm for SoundFont sound" +
+                         (settings.Reverb != null || settings.Chorus != null ? "; the reverb and chorus settings given are FluidSynth's and were not used" : "");
                 audio = BuiltInSynth.Render(score, BuiltInOptionsFor(settings.Effects, settings.SampleRate, settings.Gain), null, cancellationToken);
                 description = "built-in synth";
             }
             else
             {
-                audio = FluidSynthRenderer.Render(lib!, sf!, score, FluidSynthOptionsFor(settings.Effects, settings.SampleRate, settings.Gain), null, cancellationToken);
+                var fo = FluidSynthOptionsFor(settings.Effects, settings.SampleRate, settings.Gain);
+                if (settings.Reverb != null) fo.Reverb = settings.Reverb;
+                if (settings.Chorus != null) fo.Chorus = settings.Chorus;
+                audio = FluidSynthRenderer.Render(lib!, sf!, score, fo, null, cancellationToken);
                 description = $"FluidSynth {lib!.Version} with {sf}";
             }
         }

@@ -9,7 +9,7 @@ namespace Cadenza.Cli;
 public static class AudioOptions
 {
     /// <summary>Option names (taking a value) that <see cref="Parse"/> reads.</summary>
-    public static readonly string[] Names = ["soundfont", "sample-rate", "gain", "effects", "lufs", "synth"];
+    public static readonly string[] Names = ["soundfont", "sample-rate", "gain", "effects", "lufs", "synth", "reverb", "chorus"];
 
     /// <summary>Help lines for the shared options.</summary>
     public const string Help = """
@@ -25,6 +25,10 @@ public static class AudioOptions
                                shelf EQ, compressor, loudness normalization and a -1 dBFS peak limiter (none: the
                                synthesizer's output untouched)
           --lufs <target>      integrated loudness target, ITU-R BS.1770 (default -14; -70 to 0)
+          --reverb <r>         FluidSynth's reverb instead of the preset's: off, or room,damping,width,level
+                               (room and damping 0-1, width 0-100, level 0-1; e.g. 0.6,0.4,0.8,0.6)
+          --chorus <c>         FluidSynth's chorus instead of the preset's: off, or voices,level,speed,depth
+                               (voices 0-99, level 0-10, speed 0.1-5 Hz, depth 0-256 ms; e.g. 3,1.2,0.3,8)
         """;
 
     /// <summary>Reads the shared options from <paramref name="a"/>.</summary>
@@ -55,8 +59,27 @@ public static class AudioOptions
         if (a.Has("gain"))
         {
             double g = a.GetDouble("gain", 0.2);
-            if (g is < 0 or > 10) throw new UsageException($"--gain must be between 0 and 10, got {g}");
+            if (g is <= 0 or > 10) throw new UsageException($"--gain must be above 0 and at most 10, got {g}");
             s.Gain = g;
+        }
+        if (a.Get("reverb") is { } rv)
+        {
+            var v = ParseList("reverb", rv, 4, "room,damping,width,level");
+            s.Reverb = v == null ? new ReverbSettings { Active = false } : new ReverbSettings { RoomSize = v[0], Damping = v[1], Width = v[2], Level = v[3] };
+        }
+        if (a.Get("chorus") is { } ch)
+        {
+            var v = ParseList("chorus", ch, 4, "voices,level,speed,depth");
+            if (v != null && v[0] != Math.Floor(v[0])) throw new UsageException($"--chorus: the number of voices must be a whole number, got {v[0]}");
+            s.Chorus = v == null ? new ChorusSettings { Active = false } : new ChorusSettings { Voices = (int)Math.Clamp(v[0], -1, 100), Level = v[1], Speed = v[2], Depth = v[3] };
+        }
+        if ((s.Reverb != null || s.Chorus != null) && s.Synth == SynthChoice.BuiltIn)
+            throw new UsageException("--reverb and --chorus set FluidSynth's effects; the built-in synth takes its reverb from --effects (leave one of them out)");
+        if (s.Reverb != null || s.Chorus != null)
+        {
+            var check = new FluidSynthOptions { Reverb = s.Reverb ?? new ReverbSettings(), Chorus = s.Chorus ?? new ChorusSettings() };
+            try { check.Validate(); }
+            catch (ArgumentOutOfRangeException e) { throw new UsageException($"--{(e.ParamName == nameof(FluidSynthOptions.Chorus) ? "chorus" : "reverb")}: {e.Message.Split(" (Parameter '")[0].Split(Environment.NewLine)[0]}"); }
         }
         if (s.TargetLufs is < -70 or > 0) throw new UsageException($"--lufs must be between -70 and 0, got {s.TargetLufs}");
         if (s.SoundFont != null && s.Synth == SynthChoice.BuiltIn)
@@ -65,6 +88,19 @@ public static class AudioOptions
             throw new UsageException("--lufs sets the loudness the effects aim at; --effects none leaves the level as synthesized (leave one of them out)");
         if (s.SoundFont != null) CheckSoundFont(s.SoundFont);
         return s;
+    }
+
+    // "off" -> null; "a,b,c,d" -> the numbers.
+    private static double[]? ParseList(string name, string text, int count, string shape)
+    {
+        if (text.Trim().Equals("off", StringComparison.OrdinalIgnoreCase)) return null;
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new double[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!double.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out values[i]) || !double.IsFinite(values[i]))
+                throw new UsageException($"--{name} must be off or {count} numbers {shape}, got '{text}'");
+        if (values.Length != count) throw new UsageException($"--{name} must be off or {count} numbers {shape}, got '{text}'");
+        return values;
     }
 
     /// <summary>Checks the SoundFont file early (before any output is touched).</summary>
@@ -76,9 +112,10 @@ public static class AudioOptions
     }
 
     /// <summary>Renders <paramref name="score"/> with <paramref name="settings"/>, turning the library's errors into one-line usage errors that name <paramref name="inputName"/>.</summary>
-    /// <exception cref="UsageException">For a bad SoundFont, an unavailable FluidSynth, or settings the synthesizer refuses.</exception>
+    /// <exception cref="UsageException">For a score without notes, a bad SoundFont, an unavailable FluidSynth, or settings the synthesizer refuses.</exception>
     public static RenderResult Render(Score score, RenderSettings settings, string inputName)
     {
+        if (score.NoteCount == 0) throw new UsageException($"{inputName}: has no notes; there is nothing to render");
         try { return ScoreRenderer.Render(score, settings); }
         catch (SoundFontException e) { throw new UsageException(e.Message); }
         catch (SynthUnavailableException e) { throw new UsageException(e.Message); }
@@ -90,11 +127,12 @@ public static class AudioOptions
     /// <summary>The line saying which synthesizer made the audio (and why the built-in one, when it was a fallback).</summary>
     public static string SynthLine(RenderResult r) => r.Notice == null ? r.SynthDescription : $"{r.SynthDescription} ({r.Notice})";
 
-    /// <summary>The loudness part of the report line.</summary>
-    public static string LoudnessLine(RenderResult r, RenderSettings s)
+    /// <summary>The loudness part of the report line; it warns when peaks above full scale will be clipped in a 16-bit file.</summary>
+    public static string LoudnessLine(RenderResult r, RenderSettings s, bool float32 = false)
     {
         var e = r.Effects;
-        string peak = $"peak {e.PeakDbfs:F1} dBFS";
+        string peak = $"peak {e.PeakDbfs:F1} dBFS" +
+                      (!float32 && e.PeakDbfs > 0.05 ? " (clipped in the 16-bit WAV: lower --gain, or write --float)" : "");
         if (s.Effects == EffectPreset.None)
             return $"effects none: loudness {Lufs(e.OutputLufs)}, {peak}";
         return $"effects {s.Effects.ToString().ToLowerInvariant()}: loudness {Lufs(e.OutputLufs)} (target {s.TargetLufs:0.#} LUFS" +

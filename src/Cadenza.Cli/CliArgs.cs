@@ -60,6 +60,8 @@ public sealed class CliArgs
                     if (i + 1 >= args.Count) throw new UsageException($"{verb}: --{name} needs a value");
                     inlineValue = args[++i];
                 }
+                if (result._options.TryGetValue(name, out var earlier))
+                    throw new UsageException($"{verb}: --{name} is given twice ('{earlier}' and '{inlineValue}'); give it once");
                 result._options[name] = inlineValue;
             }
             else throw new UsageException($"{verb}: unknown option '--{name}' (see 'cadenza {verb} --help')");

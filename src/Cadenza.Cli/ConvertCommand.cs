@@ -11,7 +11,7 @@ public static class ConvertCommand
     /// <summary>Help text.</summary>
     public const string Help = """
         usage: cadenza convert <in> -o <out> [--to mid|abc|wav] [--tune X | --title T | --all-tunes] [--track N]
-                               [--quantize 1/16] [--strict] [--verbose] [audio options, for WAV output]
+                               [--quantize 1/16] [--chords] [--strict] [--verbose] [audio options, for WAV output]
 
         Converts music files between ABC (.abc) and MIDI (.mid, .midi), and renders them to audio (.wav, with the
         same synthesizer as 'cadenza render'). .abc -> .abc and .mid -> .mid also work: they rewrite the file
@@ -31,10 +31,12 @@ public static class ConvertCommand
                            tracks the one with the highest average pitch). ABC holds one voice.
           --quantize <1/n> move every note's start and end to the nearest multiple of a 1/n note (n 1-128;
                            1/12 and 1/24 are triplet grids): played MIDI becomes readable ABC. Off by default.
+          --chords         for MIDI and WAV output: play the ABC chord symbols ("G", "D7", "Em/B" ...) as a
+                           chord track (bass and chord, each held to the next symbol)
           --strict         refuse damaged MIDI files instead of repairing them
           -v, --verbose    list every warning and repair (by default only their number is shown)
           audio options    for WAV output, as 'cadenza render' takes them: --synth, --soundfont, --sample-rate,
-                           --gain, --effects, --lufs
+                           --gain, --effects, --lufs, --reverb, --chorus
 
         What is kept: ABC -> MIDI keeps every note's pitch, onset and duration, the meter, key and tempo (grace
         notes, which take no time in ABC, are left out). MIDI -> ABC writes one track, every note of it with the
@@ -49,12 +51,12 @@ public static class ConvertCommand
     /// <summary>Output formats.</summary>
     private enum Format { Mid, Abc, Wav }
 
-    private sealed record Plan(Format To, int? Track, bool Verbose, MidiReadOptions MidiOptions, int? QuantizeDenominator, RenderSettings? Audio);
+    private sealed record Plan(Format To, int? Track, bool Verbose, MidiReadOptions MidiOptions, int? QuantizeDenominator, RenderSettings? Audio, bool Chords);
 
     /// <summary>Runs the verb.</summary>
     public static int Run(string[] args)
     {
-        var a = CliArgs.Parse("convert", args, ["all-tunes", "strict", "verbose"], ["output", "to", "tune", "title", "track", "quantize", .. AudioOptions.Names],
+        var a = CliArgs.Parse("convert", args, ["all-tunes", "strict", "verbose", "chords"], ["output", "to", "tune", "title", "track", "quantize", .. AudioOptions.Names],
             new Dictionary<string, string> { ["o"] = "output", ["v"] = "verbose" });
         if (a.Positionals.Count != 1) throw new UsageException("convert: give one input file or folder (see 'cadenza convert --help')");
         string input = a.Positionals[0];
@@ -97,7 +99,8 @@ public static class ConvertCommand
         if (track != null && to != Format.Abc) throw new UsageException("convert: --track chooses the track written as ABC; it needs ABC output");
         if (to != Format.Wav && AudioOptions.Names.FirstOrDefault(a.Has) is { } stray) throw new UsageException($"convert: --{stray} is an audio option; it needs WAV output");
         var audio = to == Format.Wav ? AudioOptions.Parse(a) : null;
-        var plan = new Plan(to!.Value, track, a.Has("verbose"), new MidiReadOptions { Strict = a.Has("strict") }, quantize, audio);
+        if (a.Has("chords") && to == Format.Abc) throw new UsageException("convert: --chords adds a chord track to MIDI or WAV output; ABC keeps chord symbols as symbols");
+        var plan = new Plan(to!.Value, track, a.Has("verbose"), new MidiReadOptions { Strict = a.Has("strict") }, quantize, audio, a.Has("chords"));
 
         if (isFolder)
         {
@@ -134,7 +137,7 @@ public static class ConvertCommand
     {
         OutputFiles.CheckWritableFolder(outDir, OutputName(plan.To) + "s");
         var inputs = new HashSet<string>([Path.GetFullPath(input)], StringComparer.Ordinal);
-        var claimed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var claimed = new HashSet<string>(OutputFiles.NameComparer);
         var failures = new List<(string File, string Reason)>();
         int written = 0, warnings = 0;
         var book = ConvertAbcFile(input, input, Path.Combine(outDir, stem), plan, inputs, claimed, failures, ref written, ref warnings, quiet: !plan.Verbose);
@@ -157,9 +160,9 @@ public static class ConvertCommand
 
         // Inputs whose names differ only in extension (a.mid, a.abc) keep their extension in the output name (a.abc.mid).
         var stems = files.Select(f => Path.Combine(Path.GetDirectoryName(f.Relative) ?? "", Path.GetFileNameWithoutExtension(f.Relative))).ToList();
-        var clashes = stems.GroupBy(s => s, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var clashes = stems.GroupBy(s => s, OutputFiles.NameComparer).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(OutputFiles.NameComparer);
         var inputSet = files.Select(f => f.FullPath).ToHashSet(StringComparer.Ordinal);
-        var claimed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var claimed = new HashSet<string>(OutputFiles.NameComparer);
         var failures = new List<(string File, string Reason)>();
         int written = 0, warnings = 0, okFiles = 0;
         var progress = new Progress("convert", files.Count);
@@ -183,6 +186,15 @@ public static class ConvertCommand
                     written++;
                 }
             }
+            catch (IOException e) when (AtomicFile.IsDiskFull(e))
+            {
+                // Every file after this one would fail the same way: stop, and say what was written.
+                failures.Add((rel, Reason(e, full, rel)));
+                progress.Done();
+                Console.Error.WriteLine($"convert: stopped after {i} of {files.Count} files: the disk is full");
+                Finish($"converted {okFiles} of {files.Count} files", written, warnings, outDir, plan, failures);
+                return Program.Fatal;
+            }
             catch (Exception e) when (IsInputProblem(e))
             {
                 failures.Add((rel, Reason(e, full, rel)));
@@ -201,9 +213,9 @@ public static class ConvertCommand
     {
         var book = ScoreInput.ReadAbc(full);
         foreach (var e in book.Errors) failures.Add((shown, Reason(e, full)));
-        if (book.Tunes.Count == 0 && book.Errors.Count == 0) { failures.Add((shown, "no tune (X: field) found")); return book; }
+        if (book.Tunes.Count == 0 && book.Errors.Count == 0) { failures.Add((shown, ScoreInput.NoTuneReason(full))); return book; }
         bool several = book.Tunes.Count + book.Errors.Count > 1;
-        var usedNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var usedNames = new HashSet<string>(OutputFiles.NameComparer);
         for (int i = 0; i < book.Tunes.Count; i++)
         {
             var tune = book.Tunes[i];
@@ -249,12 +261,14 @@ public static class ConvertCommand
     private static string Write(LoadedScore src, string path, Plan plan)
     {
         var score = src.Score;
+        if (score.NoteCount == 0) throw new UsageException($"{src.Label}: has no notes; there is nothing to convert");
         if (plan.QuantizeDenominator is int den) Quantize(score, den);
+        string chords = plan.Chords ? GenerateCommand.ChordsLine(ChordAccompaniment.Add(score)) : "";
         switch (plan.To)
         {
             case Format.Mid:
                 MidiFile.Write(score, path);
-                return $"{score.NoteCount} notes, {score.Tracks.Count} track{(score.Tracks.Count == 1 ? "" : "s")}";
+                return $"{score.NoteCount} notes, {score.Tracks.Count} track{(score.Tracks.Count == 1 ? "" : "s")}{chords}";
             case Format.Abc:
             {
                 int ti = plan.Track ?? AbcWriter.ChooseMelodyTrack(score);
@@ -274,7 +288,8 @@ public static class ConvertCommand
             default:
             {
                 var wav = AudioOutput.WriteWav(score, path, plan.Audio, src.Label);
-                return $"{wav.DurationSeconds:F1} s of audio, peak {wav.PeakDbfs:F1} dBFS ({wav.Renderer})";
+                string clip = wav.PeakDbfs > 0.05 ? " (clipped in the 16-bit WAV: lower --gain)" : "";
+                return $"{wav.DurationSeconds:F1} s of audio, peak {wav.PeakDbfs:F1} dBFS{clip} ({wav.Renderer}){chords}";
             }
         }
     }
@@ -296,8 +311,9 @@ public static class ConvertCommand
         else Console.Error.WriteLine($"{label}: {warnings.Count} warning{(warnings.Count == 1 ? "" : "s")} (--verbose lists them)");
     }
 
+    // A problem with one input (or its output): reported, and the batch goes on. A full disk is not one of them.
     private static bool IsInputProblem(Exception e) =>
-        e is MusicFormatException or UsageException or IOException or UnauthorizedAccessException or ArgumentException;
+        e is MusicFormatException or UsageException or IOException or UnauthorizedAccessException or ArgumentException && !AtomicFile.IsDiskFull(e);
 
     // The message without a leading "path: " (the report names the file itself).
     private static string Reason(Exception e, params string[] prefixes)

@@ -39,6 +39,8 @@ public static class GenerateCommand
           --seed <s>           same seed, same music (default: random, and printed)
           --count <c>          write c pieces, numbered out-1.mid, out-2.mid, ... (seeds s, s+1, ...)
           --allow-empty-bars   let the model write bars without notes (by default every bar gets one)
+          --chords             play the piece's chord symbols (an ABC model writes them) as a chord track in
+                               the MIDI and WAV output (the ABC keeps them as symbols)
 
         audio options (with --wav):
         """ + "\n" + AudioOptions.Help + "\n" + """
@@ -49,7 +51,7 @@ public static class GenerateCommand
     /// <summary>Runs the verb.</summary>
     public static int Run(string[] args)
     {
-        var a = CliArgs.Parse("generate", args, ["allow-empty-bars"],
+        var a = CliArgs.Parse("generate", args, ["allow-empty-bars", "chords"],
             ["output", "wav", "model", "genre", "primer", "primer-bars", "bars", "tokens", "temperature", "top-k", "top-p", "seed", "count", .. AudioOptions.Names],
             new Dictionary<string, string> { ["o"] = "output" });
         if (a.Positionals.Count > 0) throw new UsageException($"generate: unexpected argument '{a.Positionals[0]}' (see 'cadenza generate --help')");
@@ -125,12 +127,21 @@ public static class GenerateCommand
             var (mid, w) = outputs[i];
             var result = generator.Generate(options with { Sampling = sampling with { Seed = seed + (ulong)i } });
             var score = result.Score;
+            // The ABC text comes from the tokens (or the melody) as generated, before any accompaniment is added.
+            var abc = IsAbc(mid) ? AbcText(generator.Tokenizer, result, mid) : default;
+            int notes = score.NoteCount, parts = score.Tracks.Count;
+            string chordNote = "";
+            if (a.Has("chords"))
+            {
+                var acc = ChordAccompaniment.Add(score);
+                chordNote = ChordsLine(acc);
+            }
             RenderResult? rendered = w == null ? null : AudioOptions.Render(score, audioSettings, mid);
             if (rendered != null && i == 0) Console.Error.WriteLine($"  audio: {AudioOptions.SynthLine(rendered)}");
             var written = new List<string>();
             try
             {
-                if (IsAbc(mid)) Inputs.WriteTextAtomic(mid, AbcText(generator.Tokenizer, result, mid));
+                if (abc.Text != null) Inputs.WriteTextAtomic(mid, abc.Text);
                 else MidiFile.Write(score, mid);
                 written.Add(mid);
                 if (w != null)
@@ -144,11 +155,12 @@ public static class GenerateCommand
                 foreach (var f in written) File.Delete(f);
                 throw;
             }
-            Console.Error.WriteLine($"  {mid}{(w != null ? " + " + w : "")}: seed {seed + (ulong)i}, {result.Bars} bars, {score.NoteCount} notes in {score.Tracks.Count} part(s), " +
+            Console.Error.WriteLine($"  {mid}{(w != null ? " + " + w : "")}: seed {seed + (ulong)i}, {result.Bars} bars, {notes} notes in {parts} part(s), " +
                                     $"{score.DurationSeconds:F1} s; {result.GeneratedTokens} tokens at {result.TokensPerSecond:N0} tokens/s" +
                                     $"{(result.StoppedAtEos ? ", ended by the model" : "")}{(result.SlidingWindows > 0 ? $", context slid {result.SlidingWindows}x" : "")}, " +
                                     $"{result.Repairs} repairs" +
                                     (result.HitTokenLimit ? $"; stopped at the {options.MaxTokens:N0}-token limit{(bars is { } b ? $" before bar {b}" : "")} (raise it with --tokens, or lower --bars)" : "") +
+                                    (abc.Text != null && abc.Notes != notes ? $"; the ABC holds one part, the melody ({abc.Notes} notes)" : "") + chordNote +
                                     (rendered != null ? "; " + AudioOptions.LoudnessLine(rendered, audioSettings) : ""));
         }
         return Program.Ok;
@@ -158,7 +170,7 @@ public static class GenerateCommand
 
     /// <summary>The piece as ABC: an ABC-text model's tokens as sampled, else the melody written by the ABC writer;
     /// checked by the parser (one tune, no errors, the same number of notes) before it is written.</summary>
-    private static string AbcText(Tokenizer tokenizer, GenerationResult result, string path)
+    private static (string? Text, int Notes) AbcText(Tokenizer tokenizer, GenerationResult result, string path)
     {
         string title = Path.GetFileNameWithoutExtension(path);
         string text = tokenizer is AbcTextTokenizer abc
@@ -167,6 +179,11 @@ public static class GenerateCommand
         var check = AbcFile.Parse(text, path);
         if (check.Tunes.Count != 1 || check.Errors.Count > 0)
             throw new InvalidOperationException($"{path}: the generated ABC did not parse back ({(check.Errors.Count > 0 ? check.Errors[0].Message : "no tune")}); nothing was written");
-        return text;
+        return (text, check.Tunes[0].Score.NoteCount);
     }
+
+    /// <summary>The report of <c>--chords</c>: how many chord symbols were played, and which were not understood.</summary>
+    internal static string ChordsLine(AccompanimentReport r) =>
+        (r.Chords == 0 ? "; --chords: no chord symbols to play" : $"; {r.Chords} chord symbol{(r.Chords == 1 ? "" : "s")} played as a chord track") +
+        (r.NotUnderstood.Count > 0 ? $" ({r.NotUnderstood.Count} not understood and left out: {string.Join(" ", r.NotUnderstood.Take(8).Select(x => "\"" + x + "\""))})" : "");
 }

@@ -3,6 +3,11 @@ namespace Cadenza.Cli;
 /// <summary>Output paths: checks before any work, numbering for several outputs, clean-up on failure.</summary>
 public static class OutputFiles
 {
+    /// <summary>How output names are compared for clashes: by case on Linux (where <c>a.mid</c> and <c>A.MID</c> are two
+    /// files), ignoring case on Windows and macOS (where they are one).</summary>
+    public static StringComparer NameComparer { get; } =
+        OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+
     /// <summary>
     /// Checks that <paramref name="path"/> can be written: not a folder, and its folder exists or can be
     /// created (creating it). Throws a usage error naming the path otherwise.
@@ -11,6 +16,7 @@ public static class OutputFiles
     public static void CheckWritable(string path, string what)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new UsageException($"{what}: empty output path");
+        if (path == "-") throw new UsageException($"-o -: Cadenza writes the {what} to a file, not to standard output; give a file name");
         if (Directory.Exists(path)) throw new UsageException($"{path}: is a folder; give a file name for the {what}");
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         try

@@ -10,7 +10,7 @@ public static class RenderCommand
     public const string Help = """
         usage: cadenza render <in.mid|in.abc> -o <out.wav> [--soundfont f.sf2] [--synth auto|fluidsynth|builtin]
                               [--effects room|dry|hall|none] [--lufs -14] [--sample-rate 44100] [--gain g]
-                              [--tune X | --title T] [--float]
+                              [--reverb r] [--chorus c] [--tune X | --title T] [--chords] [--float]
 
         Renders a MIDI or ABC file to a stereo WAV. With libfluidsynth3 installed it plays the music through
         FluidSynth with a SoundFont (the General MIDI FluidR3 when fluid-soundfont-gm is installed); otherwise
@@ -22,6 +22,8 @@ public static class RenderCommand
           --tune <X>           for an ABC file with several tunes: the tune with reference number X
                                (default: the first)
           --title <T>          for an ABC file: the tune with this title (or a unique part of one)
+          --chords             play the chord symbols of an ABC tune ("G", "D7", "Em/B" ...) as a chord track
+                               (bass and chord, held to the next symbol; nylon guitar)
           --float              32-bit float samples instead of 16-bit PCM
 
         exit codes: 0 ok, 2 usage error, unreadable input or unusable SoundFont (nothing is written)
@@ -30,7 +32,7 @@ public static class RenderCommand
     /// <summary>Runs the verb.</summary>
     public static int Run(string[] args)
     {
-        var a = CliArgs.Parse("render", args, ["float"], ["output", "tune", "title", .. AudioOptions.Names], new Dictionary<string, string> { ["o"] = "output" });
+        var a = CliArgs.Parse("render", args, ["float", "chords"], ["output", "tune", "title", .. AudioOptions.Names], new Dictionary<string, string> { ["o"] = "output" });
         if (a.Positionals.Count != 1) throw new UsageException("render: give one MIDI or ABC file (see 'cadenza render --help')");
         string input = a.Positionals[0];
         string output = a.Get("output") ?? throw new UsageException("render: -o <out.wav> is required");
@@ -44,6 +46,7 @@ public static class RenderCommand
         var loaded = ScoreInput.Load(input, TuneSelection.From(a, "render"));
         foreach (var w in loaded.Warnings) Console.Error.WriteLine($"warning: {input}: {w}");
         var score = loaded.Score;
+        string chords = a.Has("chords") ? GenerateCommand.ChordsLine(ChordAccompaniment.Add(score)) : "";
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var result = AudioOptions.Render(score, settings, input);
         double secs = watch.Elapsed.TotalSeconds;
@@ -51,7 +54,7 @@ public static class RenderCommand
         Console.Error.WriteLine($"render: {AudioOptions.SynthLine(result)}");
         WavWriter.Write(output, audio, a.Has("float") ? WavFormat.Float32 : WavFormat.Pcm16);
         Console.Error.WriteLine($"{input}: {audio.DurationSeconds:F1} s of audio rendered in {secs:F2} s ({audio.DurationSeconds / Math.Max(secs, 1e-9):F0}x real time) -> {output}; " +
-                                AudioOptions.LoudnessLine(result, settings));
+                                AudioOptions.LoudnessLine(result, settings, a.Has("float")) + chords);
         return Program.Ok;
     }
 }

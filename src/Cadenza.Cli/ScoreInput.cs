@@ -81,11 +81,12 @@ public enum MusicFileKind
 /// the file and the problem in one line; nothing is printed here.
 /// </summary>
 /// <remarks>
-/// Tune selection: <c>--tune X</c> takes the first tune whose <c>X:</c> field equals X (as text, or as a number, so
-/// <c>07</c> finds <c>X:7</c>). <c>--title T</c> compares case-insensitively with every <c>T:</c> title of every tune: the
-/// first tune with a title <em>equal</em> to T wins; when no title is equal, T may be a <em>part</em> of a title, and then it
-/// must match exactly one tune. Without either, the first tune of the file is used. A selected tune that could not be read
-/// gives that tune's parse error.
+/// Tune selection: <c>--tune X</c> takes the tune whose <c>X:</c> field equals X (as text, or as a number, so
+/// <c>07</c> finds <c>X:7</c>). <c>--title T</c> compares case-insensitively with every <c>T:</c> title of every tune: a tune
+/// with a title <em>equal</em> to T wins; when no title is equal, T may be a <em>part</em> of a title. Either way the
+/// choice must be one tune: two tunes with the same number or title, or a part found in several titles, is an error that
+/// lists them. Without either, the first tune of the file is used. A selected tune that could not be read gives that
+/// tune's parse error.
 /// </remarks>
 public static partial class ScoreInput
 {
@@ -154,6 +155,24 @@ public static partial class ScoreInput
     /// <exception cref="UnauthorizedAccessException">When the file may not be read.</exception>
     public static AbcParseResult ReadAbc(string path) => AbcFile.Parse(File.ReadAllBytes(path), path);
 
+    /// <summary>Why an ABC file without tunes has none, for messages: empty, not text, or no <c>X:</c> line.</summary>
+    /// <param name="path">The file.</param>
+    public static string NoTuneReason(string path)
+    {
+        var head = new byte[4096];
+        int n;
+        try
+        {
+            using var fs = File.OpenRead(path);
+            n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "no tune (X: field) found"; }
+        if (n == 0) return "empty file (0 bytes)";
+        if (Array.IndexOf(head, (byte)0, 0, n) >= 0 && !(n >= 2 && head[0] is 0xFF or 0xFE && head[1] is 0xFF or 0xFE))
+            return "not a text file (it holds binary data); ABC is text, each tune starting with an X: line";
+        return "no tune (X: field) found";
+    }
+
     /// <summary>The score of one tune read from <paramref name="book"/>, with the file's and the tune's warnings.</summary>
     public static LoadedScore FromTune(string path, AbcParseResult book, AbcTune tune) =>
         new(path, tune.Score, [.. book.Warnings, .. tune.Warnings], tune, null);
@@ -165,25 +184,28 @@ public static partial class ScoreInput
     /// <param name="book">The parsed file.</param>
     /// <param name="selection">The selection.</param>
     /// <returns>The tune.</returns>
-    /// <exception cref="UsageException">When no tune matches, or a part of a title matches several tunes.</exception>
+    /// <exception cref="UsageException">When no tune matches, or several do (two tunes with the same X: number or title, or a
+    /// part of a title found in several tunes).</exception>
     /// <exception cref="MusicFormatException">When the chosen tune (or, without a selection, the first tune) could not be
     /// read, or the file holds no tune at all.</exception>
     public static AbcTune SelectTune(string path, AbcParseResult book, TuneSelection selection)
     {
         var all = Entries(book);
-        if (all.Count == 0) throw new MusicFormatException(path, "no tune (X: field) found");
+        if (all.Count == 0) throw new MusicFormatException(path, NoTuneReason(path));
         Entry chosen;
         if (selection.Reference is { } x)
         {
-            var hit = all.FirstOrDefault(e => e.Reference == x)
-                      ?? all.FirstOrDefault(e => SameNumber(e.Reference, x))
-                      ?? throw new UsageException($"{path}: no tune X:{x} (tunes: {ListReferences(all)})");
-            chosen = hit;
+            var hits = all.Where(e => e.Reference == x).ToList();
+            if (hits.Count == 0) hits = all.Where(e => SameNumber(e.Reference, x)).ToList();
+            if (hits.Count == 0) throw new UsageException($"{path}: no tune X:{x} (tunes: {ListReferences(all)})");
+            if (hits.Count > 1) throw new UsageException($"{path}: {hits.Count} tunes are numbered X:{x} ({ListTitles(hits)}); choose one with --title");
+            chosen = hits[0];
         }
         else if (selection.Title is { } t)
         {
-            var exact = all.FirstOrDefault(e => e.Titles.Any(s => s.Trim().Equals(t, StringComparison.OrdinalIgnoreCase)));
-            if (exact != null) chosen = exact;
+            var exact = all.Where(e => e.Titles.Any(s => s.Trim().Equals(t, StringComparison.OrdinalIgnoreCase))).ToList();
+            if (exact.Count > 1) throw new UsageException($"{path}: {exact.Count} tunes are titled '{t}' ({ListTitles(exact)}); choose one with --tune X");
+            if (exact.Count == 1) chosen = exact[0];
             else
             {
                 var part = all.Where(e => e.Titles.Any(s => s.Contains(t, StringComparison.OrdinalIgnoreCase))).ToList();

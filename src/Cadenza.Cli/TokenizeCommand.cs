@@ -70,7 +70,7 @@ public static class TokenizeCommand
         OutputFiles.CheckWritableFolder(output, "token files");
         // One output per input: names that would collide (a.mid and a.MID, a.mid and a.midi) keep their extension.
         var outNames = inputs.Select(i => OutName(i.Relative, ids)).ToList();
-        var clashes = outNames.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var clashes = outNames.GroupBy(n => n, OutputFiles.NameComparer).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(OutputFiles.NameComparer);
         for (int i = 0; i < inputs.Count; i++)
             if (clashes.Contains(outNames[i])) outNames[i] = inputs[i].Relative + (ids ? ".ids.txt" : ".tokens.txt");
         var outOf = inputs.Select((x, i) => (x.FullPath, outNames[i])).ToDictionary(x => x.FullPath, x => x.Item2);

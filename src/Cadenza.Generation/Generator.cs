@@ -85,7 +85,12 @@ public sealed class Generator
         if (!File.Exists(tokPath)) throw new CheckpointException(tokPath, "missing: a model folder needs tokenizer.json beside model.safetensors");
         Tokenizer tok;
         try { tok = Tokenizer.Load(tokPath); }
-        catch (InvalidDataException e) { throw new CheckpointException(tokPath, e.Message); }
+        catch (InvalidDataException e)
+        {
+            // The tokenizer's message already starts with the path.
+            string problem = e.Message.StartsWith(tokPath + ": ", StringComparison.Ordinal) ? e.Message[(tokPath.Length + 2)..] : e.Message;
+            throw new CheckpointException(tokPath, problem, e);
+        }
         var ck = Checkpoint.Load(modelDir);
         if (ck.Config.VocabSize != tok.Vocabulary.Count)
             throw new CheckpointException(Path.Combine(modelDir, "config.json"), $"vocab_size is {ck.Config.VocabSize} but tokenizer.json has {tok.Vocabulary.Count} tokens");

@@ -40,6 +40,47 @@ public class CliRenderTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void ReverbAndChorusOptionsReachFluidSynth()
+    {
+        using var dir = new TempDir();
+        MidiFile.Write(CommandLineComparisonTests.Band(), dir["band.mid"]);
+        // --effects none: FluidSynth's output untouched, so the tails can be compared directly.
+        var (c1, e1) = Run("render", dir["band.mid"], "-o", dir["dry.wav"], "--effects", "none", "--reverb", "off", "--chorus", "off");
+        var (c2, e2) = Run("render", dir["band.mid"], "-o", dir["wet.wav"], "--effects", "none", "--reverb", "0.9,0.1,1,1", "--chorus", "off");
+        log.WriteLine(e1 + e2);
+        Assert.Equal(0, c1);
+        Assert.Equal(0, c2);
+        var dry = WavReader.Read(dir["dry.wav"]);
+        var wet = WavReader.Read(dir["wet.wav"]);
+        // The last second: the dry render's voices have died away, the big reverb still rings.
+        static double TailRms(AudioBuffer a)
+        {
+            var s = a.Samples.AsSpan(a.Samples.Length - a.SampleRate * a.Channels);
+            double sum = 0;
+            foreach (float x in s) sum += x * x;
+            return Math.Sqrt(sum / s.Length);
+        }
+        double dryTail = TailRms(dry), wetTail = TailRms(wet);
+        log.WriteLine($"tail RMS: reverb off {dryTail:E2}, reverb 0.9/0.1/1/1 {wetTail:E2}");
+        Assert.True(wetTail > 10 * dryTail + 1e-5, $"the reverb tail ({wetTail}) should ring well above the dry one ({dryTail})");
+    }
+
+    [Fact]
+    public void PeaksAboveFullScaleIn16BitAreReported()
+    {
+        using var dir = new TempDir();
+        MidiFile.Write(CommandLineComparisonTests.Band(), dir["band.mid"]);
+        var (code, err) = Run("render", dir["band.mid"], "-o", dir["loud.wav"], "--effects", "none", "--gain", "10");
+        log.WriteLine(err);
+        Assert.Equal(0, code);
+        Assert.Contains("clipped in the 16-bit WAV: lower --gain, or write --float", err);
+        var (code2, err2) = Run("render", dir["band.mid"], "-o", dir["loud32.wav"], "--effects", "none", "--gain", "10", "--float");
+        Assert.Equal(0, code2);
+        Assert.DoesNotContain("clipped", err2);
+        Assert.True(WavReader.Read(dir["loud32.wav"]).Peak() > 1f);
+    }
+
+    [Fact]
     public void ASoundFontFluidSynthRefusesIsOneLineAndExit2()
     {
         using var dir = new TempDir();

@@ -46,7 +46,16 @@ internal sealed partial class AbcTuneParser
                 case '!' or '+':
                 {
                     int close = s.IndexOf(c, i + 1);
-                    if (close < 0) { if (c == '!') Warn("unterminated !decoration! ignored"); i++; break; }
+                    if (close < 0)
+                    {
+                        if (c != '!') { i++; break; }
+                        // Skip the decoration's name too, so that its letters are not read as notes and symbols.
+                        int j = i + 1;
+                        while (j < s.Length && (char.IsAsciiLetterOrDigit(s[j]) || s[j] is '.' or '<' or '>' or '(' or ')')) j++;
+                        Warn($"unterminated decoration '{s[i..j]}' ignored (a decoration is written !name!)");
+                        i = j;
+                        break;
+                    }
                     string name = s[(i + 1)..close];
                     if (!KnownDecorations.Contains(name) && !name.StartsWith("style=", StringComparison.Ordinal))
                         Warn($"unknown decoration !{name}! skipped");
@@ -67,6 +76,7 @@ internal sealed partial class AbcTuneParser
                     {
                         int close = s.IndexOf(']', i);
                         string field = close < 0 ? s[(i + 3)..] : s[(i + 3)..close];
+                        if (close < 0) Warn($"inline field [{s[i + 1]}: without a closing ']' read to the end of the line");
                         HandleField(s[i + 1], field.Trim(), inline: true);
                         v = GetVoice();
                         i = close < 0 ? s.Length : close + 1;

@@ -94,6 +94,8 @@ internal sealed partial class AbcTuneParser
                 if (!_keySeen) Warn("no K: field; C major assumed");
                 EndHeader();
             }
+            foreach (var v in _voices)
+                if (v.TupletLeft > 0) Warn($"the tune ends inside a tuplet ({v.TupletLeft} note{(v.TupletLeft == 1 ? "" : "s")} missing)");
             BuildScore();
             return _tune;
         }

@@ -239,4 +239,20 @@ public class AbcSyntaxTests
         long q = Whole / 4;
         Assert.Equal(new[] { (0L, q, 60), (0L, 4 * q, 67), (q, q, 62), (2 * q, q, 64), (3 * q, q, 65), (4 * q, 4 * q, 69) }, n);
     }
+
+    [Fact]
+    public void CutOffTextIsWarnedAboutOnce()
+    {
+        // An unterminated decoration takes its name with it (not read as notes t, r, i, l).
+        var t = Tune("M:4/4\nL:1/4\nK:C", "C D !trill E F |");
+        Assert.Equal(4, t.Score.NoteCount);
+        Assert.Single(t.Warnings, w => w.Contains("unterminated decoration '!trill'"));
+        Assert.DoesNotContain(t.Warnings, w => w.Contains("'t'") || w.Contains("'r'"));
+
+        var tup = Tune("M:4/4\nL:1/8\nK:C", "CDEF GABc | (3");
+        Assert.Contains(tup.Warnings, w => w.Contains("the tune ends inside a tuplet (3 notes missing)"));
+
+        var key = Tune("M:4/4\nL:1/4\nK:C", "C D E F | [K:D");
+        Assert.Contains(key.Warnings, w => w.Contains("inline field [K: without a closing ']'"));
+    }
 }
