@@ -184,6 +184,7 @@ public static class GenerateCommand
 
     /// <summary>The report of <c>--chords</c>: how many chord symbols were played, and which were not understood.</summary>
     internal static string ChordsLine(AccompanimentReport r) =>
+        r.AlreadyThere ? "; --chords: the score already has a chord track (left as it is)" :
         (r.Chords == 0 ? "; --chords: no chord symbols to play" : $"; {r.Chords} chord symbol{(r.Chords == 1 ? "" : "s")} played as a chord track") +
         (r.NotUnderstood.Count > 0 ? $" ({r.NotUnderstood.Count} not understood and left out: {string.Join(" ", r.NotUnderstood.Take(8).Select(x => "\"" + x + "\""))})" : "");
 }

@@ -89,7 +89,8 @@ public sealed record AccompanimentOptions
 /// <summary>What <see cref="ChordAccompaniment.Add"/> did.</summary>
 /// <param name="Chords">Chord symbols played.</param>
 /// <param name="NotUnderstood">Distinct chord-symbol texts that were not played because <see cref="ChordSymbol.TryParse"/> does not know them.</param>
-public sealed record AccompanimentReport(int Chords, IReadOnlyList<string> NotUnderstood);
+/// <param name="AlreadyThere">True when the score already had a chord track (<see cref="ChordAccompaniment.TrackName"/>) and nothing was added.</param>
+public sealed record AccompanimentReport(int Chords, IReadOnlyList<string> NotUnderstood, bool AlreadyThere = false);
 
 /// <summary>
 /// Plays a score's chord symbols (the <see cref="TextKind.Text"/> events an ABC tune's quoted symbols become) as an
@@ -98,9 +99,13 @@ public sealed record AccompanimentReport(int Chords, IReadOnlyList<string> NotUn
 /// </summary>
 public static class ChordAccompaniment
 {
+    /// <summary>The name of the track <see cref="Add"/> makes; a score that has one already (a MIDI file written with
+    /// <c>--chords</c>) gets no second.</summary>
+    public const string TrackName = "Chords";
+
     /// <summary>
     /// Adds one track named "Chords" to <paramref name="score"/> (on the lowest channel no track uses, never 9), unless the
-    /// score has no chord symbol that <see cref="ChordSymbol.TryParse"/> understands.
+    /// score has no chord symbol that <see cref="ChordSymbol.TryParse"/> understands or already has a track of that name.
     /// </summary>
     /// <param name="score">The score; changed in place.</param>
     /// <param name="options">Sound and voicing; null for the defaults.</param>
@@ -111,6 +116,8 @@ public static class ChordAccompaniment
     {
         ArgumentNullException.ThrowIfNull(score);
         var o = options ?? new AccompanimentOptions();
+        if (score.Tracks.Any(t => t.Name == TrackName))
+            return new AccompanimentReport(0, [], AlreadyThere: true);
         if (o.Program is < 0 or > 127) throw new ArgumentOutOfRangeException(nameof(options), o.Program, "program must be 0..127");
         if (o.Velocity is < 1 or > 127) throw new ArgumentOutOfRangeException(nameof(options), o.Velocity, "velocity must be 1..127");
         if (o.BassFloor is < 0 or > 104 || o.ChordFloor is < 0 or > 92)
@@ -126,7 +133,7 @@ public static class ChordAccompaniment
         }
         long end = score.EndTick;
         symbols.Sort((a, b) => a.Tick.CompareTo(b.Tick));
-        var track = new Track { Name = "Chords", Program = o.Program };
+        var track = new Track { Name = TrackName, Program = o.Program };
         int played = 0;
         for (int k = 0; k < symbols.Count; k++)
         {

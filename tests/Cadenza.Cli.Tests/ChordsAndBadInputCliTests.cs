@@ -41,6 +41,19 @@ public class ChordsAndBadInputCliTests : IDisposable
     }
 
     [Fact]
+    public void AChordTrackIsNotAddedTwice()
+    {
+        File.WriteAllText(_dir["j.abc"], Jig);
+        Assert.Equal(0, CliRunner.Run("convert", _dir["j.abc"], "-o", _dir["once.mid"], "--chords").ExitCode);
+        var again = CliRunner.Run("convert", _dir["once.mid"], "-o", _dir["twice.mid"], "--chords");
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("already has a chord track", again.Err);
+        var score = MidiFile.Read(_dir["twice.mid"]).Score;
+        Assert.Single(score.Tracks, t => t.Name == "Chords");
+        Assert.Equal(MidiFile.Read(_dir["once.mid"]).Score.NoteCount, score.NoteCount);
+    }
+
+    [Fact]
     public void RenderPlaysChordsAndSaysSo()
     {
         File.WriteAllText(_dir["j.abc"], Jig);

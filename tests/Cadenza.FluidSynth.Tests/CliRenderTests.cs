@@ -47,6 +47,9 @@ public class CliRenderTests(ITestOutputHelper log)
         // --effects none: FluidSynth's output untouched, so the tails can be compared directly.
         var (c1, e1) = Run("render", dir["band.mid"], "-o", dir["dry.wav"], "--effects", "none", "--reverb", "off", "--chorus", "off");
         var (c2, e2) = Run("render", dir["band.mid"], "-o", dir["wet.wav"], "--effects", "none", "--reverb", "0.9,0.1,1,1", "--chorus", "off");
+        // The ends of the documented ranges are accepted (FluidSynth stores the chorus speed's minimum 0.1 as a float).
+        var (c3, e3) = Run("render", dir["band.mid"], "-o", dir["edge.wav"], "--reverb", "0,0,0,0", "--chorus", "99,10,0.1,256");
+        Assert.True(c3 == 0, e3);
         log.WriteLine(e1 + e2);
         Assert.Equal(0, c1);
         Assert.Equal(0, c2);

@@ -218,7 +218,8 @@ public static unsafe class FluidSynthRenderer
             Set(n.SetInt(_settings, "synth.chorus.active", o.Chorus.Active ? 1 : 0), "synth.chorus.active");
             Set(n.SetInt(_settings, "synth.chorus.nr", o.Chorus.Voices), "synth.chorus.nr");
             Set(n.SetNum(_settings, "synth.chorus.level", o.Chorus.Level), "synth.chorus.level");
-            Set(n.SetNum(_settings, "synth.chorus.speed", o.Chorus.Speed), "synth.chorus.speed");
+            // FluidSynth keeps the range's minimum 0.1 as a float (0.100000001...) and refuses 0.1 itself: lift it just above.
+            Set(n.SetNum(_settings, "synth.chorus.speed", Math.Max(o.Chorus.Speed, 0.1000001)), "synth.chorus.speed");
             Set(n.SetNum(_settings, "synth.chorus.depth", o.Chorus.Depth), "synth.chorus.depth");
 
             FluidSynthNative.ClearError();
