@@ -128,16 +128,20 @@ public static class AudioOptions
     public static string SynthLine(RenderResult r) => r.Notice == null ? r.SynthDescription : $"{r.SynthDescription} ({r.Notice})";
 
     /// <summary>The loudness part of the report line; it warns when peaks above full scale will be clipped in a 16-bit file.</summary>
-    public static string LoudnessLine(RenderResult r, RenderSettings s, bool float32 = false)
+    public static string LoudnessLine(RenderResult r, RenderSettings s, bool float32 = false, bool offerFloat = false)
     {
         var e = r.Effects;
-        string peak = $"peak {e.PeakDbfs:F1} dBFS" +
-                      (!float32 && e.PeakDbfs > 0.05 ? " (clipped in the 16-bit WAV: lower --gain, or write --float)" : "");
+        string peak = $"peak {e.PeakDbfs:F1} dBFS" + ClipNote(e.PeakDbfs, float32, offerFloat);
         if (s.Effects == EffectPreset.None)
             return $"effects none: loudness {Lufs(e.OutputLufs)}, {peak}";
         return $"effects {s.Effects.ToString().ToLowerInvariant()}: loudness {Lufs(e.OutputLufs)} (target {s.TargetLufs:0.#} LUFS" +
                (e.LimiterDb > 0.05 ? $"; the limiter took {e.LimiterDb:F1} dB off the peaks, so it can end under the target" : "") + $"), {peak}";
     }
+
+    /// <summary>" (clipped in the 16-bit WAV: ...)" when a peak above full scale goes into a 16-bit file, else "";
+    /// <paramref name="offerFloat"/> for verbs that have <c>--float</c>.</summary>
+    public static string ClipNote(double peakDbfs, bool float32, bool offerFloat) =>
+        !float32 && peakDbfs > 0.05 ? $" (clipped in the 16-bit WAV: lower --gain{(offerFloat ? ", or write --float" : "")})" : "";
 
     private static string Lufs(double v) => double.IsFinite(v) ? $"{v:F1} LUFS" : "silent";
 }

@@ -263,7 +263,7 @@ public static class ConvertCommand
         var score = src.Score;
         if (score.NoteCount == 0) throw new UsageException($"{src.Label}: has no notes; there is nothing to convert");
         if (plan.QuantizeDenominator is int den) Quantize(score, den);
-        string chords = plan.Chords ? GenerateCommand.ChordsLine(ChordAccompaniment.Add(score)) : "";
+        string chords = plan.Chords ? ScoreInput.AddChords(score) : "";
         switch (plan.To)
         {
             case Format.Mid:
@@ -288,8 +288,7 @@ public static class ConvertCommand
             default:
             {
                 var wav = AudioOutput.WriteWav(score, path, plan.Audio, src.Label);
-                string clip = wav.PeakDbfs > 0.05 ? " (clipped in the 16-bit WAV: lower --gain)" : "";
-                return $"{wav.DurationSeconds:F1} s of audio, peak {wav.PeakDbfs:F1} dBFS{clip} ({wav.Renderer}){chords}";
+                return $"{wav.DurationSeconds:F1} s of audio, peak {wav.PeakDbfs:F1} dBFS{AudioOptions.ClipNote(wav.PeakDbfs, float32: false, offerFloat: false)} ({wav.Renderer}){chords}";
             }
         }
     }

@@ -130,12 +130,7 @@ public static class GenerateCommand
             // The ABC text comes from the tokens (or the melody) as generated, before any accompaniment is added.
             var abc = IsAbc(mid) ? AbcText(generator.Tokenizer, result, mid) : default;
             int notes = score.NoteCount, parts = score.Tracks.Count;
-            string chordNote = "";
-            if (a.Has("chords"))
-            {
-                var acc = ChordAccompaniment.Add(score);
-                chordNote = ChordsLine(acc);
-            }
+            string chordNote = a.Has("chords") ? ScoreInput.AddChords(score) : "";
             RenderResult? rendered = w == null ? null : AudioOptions.Render(score, audioSettings, mid);
             if (rendered != null && i == 0) Console.Error.WriteLine($"  audio: {AudioOptions.SynthLine(rendered)}");
             var written = new List<string>();
@@ -181,10 +176,4 @@ public static class GenerateCommand
             throw new InvalidOperationException($"{path}: the generated ABC did not parse back ({(check.Errors.Count > 0 ? check.Errors[0].Message : "no tune")}); nothing was written");
         return (text, check.Tunes[0].Score.NoteCount);
     }
-
-    /// <summary>The report of <c>--chords</c>: how many chord symbols were played, and which were not understood.</summary>
-    internal static string ChordsLine(AccompanimentReport r) =>
-        r.AlreadyThere ? "; --chords: the score already has a chord track (left as it is)" :
-        (r.Chords == 0 ? "; --chords: no chord symbols to play" : $"; {r.Chords} chord symbol{(r.Chords == 1 ? "" : "s")} played as a chord track") +
-        (r.NotUnderstood.Count > 0 ? $" ({r.NotUnderstood.Count} not understood and left out: {string.Join(" ", r.NotUnderstood.Take(8).Select(x => "\"" + x + "\""))})" : "");
 }

@@ -46,7 +46,7 @@ public static class RenderCommand
         var loaded = ScoreInput.Load(input, TuneSelection.From(a, "render"));
         foreach (var w in loaded.Warnings) Console.Error.WriteLine($"warning: {input}: {w}");
         var score = loaded.Score;
-        string chords = a.Has("chords") ? GenerateCommand.ChordsLine(ChordAccompaniment.Add(score)) : "";
+        string chords = a.Has("chords") ? ScoreInput.AddChords(score) : "";
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var result = AudioOptions.Render(score, settings, input);
         double secs = watch.Elapsed.TotalSeconds;
@@ -54,7 +54,7 @@ public static class RenderCommand
         Console.Error.WriteLine($"render: {AudioOptions.SynthLine(result)}");
         WavWriter.Write(output, audio, a.Has("float") ? WavFormat.Float32 : WavFormat.Pcm16);
         Console.Error.WriteLine($"{input}: {audio.DurationSeconds:F1} s of audio rendered in {secs:F2} s ({audio.DurationSeconds / Math.Max(secs, 1e-9):F0}x real time) -> {output}; " +
-                                AudioOptions.LoudnessLine(result, settings, a.Has("float")) + chords);
+                                AudioOptions.LoudnessLine(result, settings, a.Has("float"), offerFloat: true) + chords);
         return Program.Ok;
     }
 }

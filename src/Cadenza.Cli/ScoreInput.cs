@@ -155,6 +155,19 @@ public static partial class ScoreInput
     /// <exception cref="UnauthorizedAccessException">When the file may not be read.</exception>
     public static AbcParseResult ReadAbc(string path) => AbcFile.Parse(File.ReadAllBytes(path), path);
 
+    /// <summary>
+    /// <c>--chords</c>: adds the chord-symbol accompaniment to <paramref name="score"/> (<see cref="ChordAccompaniment.Add"/>)
+    /// and returns the report for the verb's summary line ("; 24 chord symbols played as a chord track", and any not understood).
+    /// </summary>
+    public static string AddChords(Score score)
+    {
+        var r = ChordAccompaniment.Add(score);
+        if (r.AlreadyThere) return "; --chords: the score already has a chord track (left as it is)";
+        string played = r.Chords == 0 ? "; --chords: no chord symbols to play" : $"; {r.Chords} chord symbol{(r.Chords == 1 ? "" : "s")} played as a chord track";
+        return played + (r.NotUnderstood.Count > 0
+            ? $" ({r.NotUnderstood.Count} not understood and left out: {string.Join(" ", r.NotUnderstood.Take(8).Select(x => "\"" + x + "\""))})" : "");
+    }
+
     /// <summary>Why an ABC file without tunes has none, for messages: empty, not text, or no <c>X:</c> line.</summary>
     /// <param name="path">The file.</param>
     public static string NoTuneReason(string path)
