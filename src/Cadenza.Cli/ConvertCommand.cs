@@ -279,7 +279,7 @@ public static class ConvertCommand
                 string? title = string.IsNullOrWhiteSpace(score.Title) ? Path.GetFileNameWithoutExtension(src.Path) : null;
                 string reference = src.Tune is { } tune && tune.ReferenceNumber.Trim().Length > 0 ? tune.ReferenceNumber.Trim() : "1";
                 string text = AbcWriter.Write(score, new AbcWriteOptions { TrackIndex = ti, ReferenceNumber = reference, Title = title });
-                Inputs.WriteTextAtomic(path, text);
+                AtomicFile.WriteAllText(path, text);
                 string why = plan.Track != null ? "chosen with --track"
                     : score.Tracks.Count(x => !x.IsDrum && x.Notes.Count > 0) <= 1 ? "the only pitched track" : "chosen as the melody";
                 string name = t.Name.Length > 0 ? $" '{t.Name}'" : "";

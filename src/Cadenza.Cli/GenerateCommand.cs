@@ -136,7 +136,7 @@ public static class GenerateCommand
             var written = new List<string>();
             try
             {
-                if (abc.Text != null) Inputs.WriteTextAtomic(mid, abc.Text);
+                if (abc.Text != null) AtomicFile.WriteAllText(mid, abc.Text);
                 else MidiFile.Write(score, mid);
                 written.Add(mid);
                 if (w != null)

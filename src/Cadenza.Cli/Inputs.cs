@@ -1,4 +1,3 @@
-using Cadenza.Music;
 namespace Cadenza.Cli;
 
 /// <summary>Expands file and folder arguments into the list of music files to process.</summary>
@@ -44,7 +43,4 @@ public static class Inputs
     /// <summary>A message with a leading "path: " removed (the caller names the file itself).</summary>
     public static string WithoutPath(string message, string path) =>
         message.StartsWith(path + ": ", StringComparison.Ordinal) ? message[(path.Length + 2)..] : message;
-
-    /// <summary>Writes text to <paramref name="path"/> atomically (temporary file, then rename), creating folders.</summary>
-    public static void WriteTextAtomic(string path, string text) => AtomicFile.WriteAllText(path, text);
 }

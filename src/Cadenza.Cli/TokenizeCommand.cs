@@ -60,7 +60,7 @@ public static class TokenizeCommand
             if (output == null) Console.Out.WriteLine(text);
             else
             {
-                Inputs.WriteTextAtomic(output, text + "\n");
+                AtomicFile.WriteAllText(output, text + "\n");
                 Console.Error.WriteLine($"{full}: {seq.Ids.Length} tokens -> {output}");
             }
             return Program.Ok;
@@ -85,7 +85,7 @@ public static class TokenizeCommand
                 var seq = Encode(item.FullPath, tokenizer, controls, readOptions, out var warnings);
                 Interlocked.Add(ref warningCount, warnings.Count);
                 Interlocked.Add(ref tokenCount, seq.Ids.Length);
-                Inputs.WriteTextAtomic(Path.Combine(output, outOf[item.FullPath]), Format(tokenizer, seq, ids) + "\n");
+                AtomicFile.WriteAllText(Path.Combine(output, outOf[item.FullPath]), Format(tokenizer, seq, ids) + "\n");
             }
             catch (Exception e) when (e is MusicFormatException or TokenizationException or IOException or UnauthorizedAccessException)
             {
