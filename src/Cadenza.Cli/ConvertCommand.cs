@@ -213,7 +213,7 @@ public static class ConvertCommand
     {
         var book = ScoreInput.ReadAbc(full);
         foreach (var e in book.Errors) failures.Add((shown, Reason(e, full)));
-        if (book.Tunes.Count == 0 && book.Errors.Count == 0) { failures.Add((shown, ScoreInput.NoTuneReason(full))); return book; }
+        if (book.Tunes.Count == 0 && book.Errors.Count == 0) { failures.Add((shown, book.NoTuneReason ?? "no tune (X: field) found")); return book; }
         bool several = book.Tunes.Count + book.Errors.Count > 1;
         var usedNames = new HashSet<string>(OutputFiles.NameComparer);
         for (int i = 0; i < book.Tunes.Count; i++)

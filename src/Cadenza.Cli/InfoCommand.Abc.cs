@@ -9,14 +9,14 @@ public static partial class InfoCommand
 {
     // Text (string) or JSON (object) report of an ABC file; null when the file (or the selected tune) could not be read,
     // after printing why. tunesFailed: some tunes of the file could not be read (they are listed in the report).
-    private static object? AbcInfo(string path, TuneSelection selection, bool json, out bool tunesFailed)
+    private static object? AbcInfo(string path, byte[] bytes, TuneSelection selection, bool json, out bool tunesFailed)
     {
         tunesFailed = false;
         AbcParseResult book;
         List<AbcTune> tunes;
         try
         {
-            book = ScoreInput.ReadAbc(path);
+            book = AbcFile.Parse(bytes, path);
             tunes = selection.IsSet || book.Tunes.Count + book.Errors.Count <= 1
                 ? [ScoreInput.SelectTune(path, book, selection)]
                 : [.. book.Tunes];

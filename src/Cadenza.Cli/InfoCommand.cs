@@ -46,9 +46,17 @@ public static partial class InfoCommand
         {
             if (Directory.Exists(path)) { Console.Error.WriteLine($"cadenza: {path}: is a folder (info takes files)"); failed++; continue; }
             if (!File.Exists(path)) { Console.Error.WriteLine($"cadenza: {path}: no such file"); failed++; continue; }
-            if (ScoreInput.KindOf(path) == MusicFileKind.Abc)
+            byte[] bytes;
+            try { bytes = ScoreInput.ReadBytes(path); }
+            catch (Exception e) when (e is MusicFormatException or IOException or UnauthorizedAccessException)
             {
-                var abc = AbcInfo(path, selection, json, out bool tunesFailed);
+                Console.Error.WriteLine("cadenza: " + (e is MusicFormatException ? e.Message : $"{path}: cannot read ({OutputFiles.ShortReason(e)})"));
+                failed++;
+                continue;
+            }
+            if (ScoreInput.KindOf(path, bytes) == MusicFileKind.Abc)
+            {
+                var abc = AbcInfo(path, bytes, selection, json, out bool tunesFailed);
                 if (abc == null) { failed++; continue; }
                 someTunesFailed |= tunesFailed;
                 if (json) reports.Add(abc);
@@ -59,7 +67,7 @@ public static partial class InfoCommand
             MidiReadResult result;
             try
             {
-                result = MidiFile.Read(path, options);
+                result = MidiFile.Read(bytes, path, options);
             }
             catch (MusicFormatException e)
             {

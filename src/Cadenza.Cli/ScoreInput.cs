@@ -113,10 +113,44 @@ public static partial class ScoreInput
         var head = new byte[4096];
         int n;
         using (var fs = File.OpenRead(path)) n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        var span = head.AsSpan(0, n);
+        return KindOf(path, head.AsSpan(0, n));
+    }
+
+    /// <summary>The kind of a file whose bytes are already read (see <see cref="KindOf(string)"/>; nothing is read again,
+    /// so this works for pipes such as <c>/dev/stdin</c>).</summary>
+    /// <param name="path">The file's name (its extension decides first).</param>
+    /// <param name="data">Its bytes (the first 4 KiB are enough).</param>
+    public static MusicFileKind KindOf(string path, ReadOnlySpan<byte> data)
+    {
+        if (HasAbcExtension(path)) return MusicFileKind.Abc;
+        if (MidiFile.HasMidiExtension(path)) return MusicFileKind.Midi;
+        var span = data[..Math.Min(data.Length, 4096)];
         if (span.StartsWith("MThd"u8) || span.StartsWith("RIFF"u8)) return MusicFileKind.Midi;
         string text = System.Text.Encoding.Latin1.GetString(span);
         return text.StartsWith("X:", StringComparison.Ordinal) || text.Contains("\nX:", StringComparison.Ordinal) ? MusicFileKind.Abc : MusicFileKind.Midi;
+    }
+
+    /// <summary>The largest input read: 64 MiB. The biggest MIDI and ABC files in the corpora are a few MiB; a larger
+    /// "file" (or an endless device such as <c>/dev/zero</c>) is refused instead of filling the memory.</summary>
+    public const long MaxFileBytes = 64L << 20;
+
+    /// <summary>Reads a whole input file once, as a stream (so pipes and <c>/dev/stdin</c> work), up to <see cref="MaxFileBytes"/>.</summary>
+    /// <exception cref="MusicFormatException">When the input is larger than <see cref="MaxFileBytes"/>.</exception>
+    /// <exception cref="IOException">When it cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">When it may not be read.</exception>
+    public static byte[] ReadBytes(string path)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var ms = fs.CanSeek && fs.Length <= MaxFileBytes ? new MemoryStream((int)fs.Length) : new MemoryStream();
+        var buffer = new byte[1 << 16];
+        int n;
+        while ((n = fs.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            if (ms.Length + n > MaxFileBytes)
+                throw new MusicFormatException(path, $"larger than {MaxFileBytes >> 20} MiB: not a MIDI or ABC file Cadenza reads");
+            ms.Write(buffer, 0, n);
+        }
+        return ms.Length == ms.Capacity ? ms.GetBuffer() : ms.ToArray();
     }
 
     /// <summary>"tune X:2 "Title"": how messages name a tune.</summary>
@@ -140,20 +174,22 @@ public static partial class ScoreInput
         selection ??= TuneSelection.First;
         if (Directory.Exists(path)) throw new UsageException($"{path}: is a folder; give a file");
         if (!File.Exists(path)) throw new UsageException($"{path}: no such file");
-        if (KindOf(path) == MusicFileKind.Midi)
+        var bytes = ReadBytes(path);
+        if (KindOf(path, bytes) == MusicFileKind.Midi)
         {
             if (selection.IsSet) throw new UsageException($"{path}: --tune and --title choose a tune of an ABC file; this is a MIDI file");
-            var read = MidiFile.Read(path, midiOptions);
+            var read = MidiFile.Read(bytes, path, midiOptions);
             return new LoadedScore(path, read.Score, read.Warnings, null, read);
         }
-        var book = ReadAbc(path);
+        var book = AbcFile.Parse(bytes, path);
         return FromTune(path, book, SelectTune(path, book, selection));
     }
 
     /// <summary>Reads an ABC file, naming it in messages by <paramref name="path"/> as given.</summary>
     /// <exception cref="IOException">When the file cannot be read.</exception>
     /// <exception cref="UnauthorizedAccessException">When the file may not be read.</exception>
-    public static AbcParseResult ReadAbc(string path) => AbcFile.Parse(File.ReadAllBytes(path), path);
+    /// <exception cref="MusicFormatException">When the file is larger than <see cref="MaxFileBytes"/>.</exception>
+    public static AbcParseResult ReadAbc(string path) => AbcFile.Parse(ReadBytes(path), path);
 
     /// <summary>
     /// <c>--chords</c>: adds the chord-symbol accompaniment to <paramref name="score"/> (<see cref="ChordAccompaniment.Add"/>)
@@ -166,24 +202,6 @@ public static partial class ScoreInput
         string played = r.Chords == 0 ? "; --chords: no chord symbols to play" : $"; {r.Chords} chord symbol{(r.Chords == 1 ? "" : "s")} played as a chord track";
         return played + (r.NotUnderstood.Count > 0
             ? $" ({r.NotUnderstood.Count} not understood and left out: {string.Join(" ", r.NotUnderstood.Take(8).Select(x => "\"" + x + "\""))})" : "");
-    }
-
-    /// <summary>Why an ABC file without tunes has none, for messages: empty, not text, or no <c>X:</c> line.</summary>
-    /// <param name="path">The file.</param>
-    public static string NoTuneReason(string path)
-    {
-        var head = new byte[4096];
-        int n;
-        try
-        {
-            using var fs = File.OpenRead(path);
-            n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "no tune (X: field) found"; }
-        if (n == 0) return "empty file (0 bytes)";
-        if (Array.IndexOf(head, (byte)0, 0, n) >= 0 && !(n >= 2 && head[0] is 0xFF or 0xFE && head[1] is 0xFF or 0xFE))
-            return "not a text file (it holds binary data); ABC is text, each tune starting with an X: line";
-        return "no tune (X: field) found";
     }
 
     /// <summary>The score of one tune read from <paramref name="book"/>, with the file's and the tune's warnings.</summary>
@@ -204,7 +222,7 @@ public static partial class ScoreInput
     public static AbcTune SelectTune(string path, AbcParseResult book, TuneSelection selection)
     {
         var all = Entries(book);
-        if (all.Count == 0) throw new MusicFormatException(path, NoTuneReason(path));
+        if (all.Count == 0) throw new MusicFormatException(path, book.NoTuneReason ?? "no tune (X: field) found");
         Entry chosen;
         if (selection.Reference is { } x)
         {

@@ -165,3 +165,34 @@ public class ChordsAndBadInputCliTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir["out"], "b.mid")));
     }
 }
+
+[Collection("console")]
+public class PipeAndSizeCliTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task AnInputIsReadOnceSoAPipeWorks()
+    {
+        if (!OperatingSystem.IsLinux() || !File.Exists("/usr/bin/mkfifo")) return;   // named pipes: Linux here
+        string fifo = _dir["tune"];   // no extension: the kind comes from the content, which must not be read twice
+        using (var p = System.Diagnostics.Process.Start("/usr/bin/mkfifo", fifo)) p.WaitForExit();
+        var writer = Task.Run(() => File.WriteAllText(fifo, "X:1\nT:Piped\nM:4/4\nL:1/4\nK:C\nCDEF|GABc|]\n"));
+        // Reading the pipe twice would block forever on the second open: time out instead of hanging the run.
+        var r = await Task.Run(() => CliRunner.Run("convert", fifo, "-o", _dir["piped.mid"])).WaitAsync(TimeSpan.FromSeconds(30));
+        await writer.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Equal(8, MidiFile.Read(_dir["piped.mid"]).Score.NoteCount);
+    }
+
+    [Fact]
+    public void AnInputLargerThanTheCapIsRefusedNotLoaded()
+    {
+        using (var fs = File.Create(_dir["huge.mid"])) fs.SetLength(ScoreInput.MaxFileBytes + 1);   // sparse: no disk used
+        var r = CliRunner.Run("info", _dir["huge.mid"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("huge.mid: larger than 64 MiB", r.Err);
+    }
+}

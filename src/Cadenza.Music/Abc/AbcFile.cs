@@ -38,6 +38,14 @@ public static class AbcFile
         string text = Decode(data, out string? warning);
         var result = Parse(text, sourceName, options);
         if (warning != null) result.WarningList.Insert(0, warning);
+        // NUL bytes outside a UTF-16 text: binary data, not ABC.
+        if (result.NoTuneReason != null && data.Length > 0 && data[..Math.Min(data.Length, 4096)].Contains((byte)0)
+            && !(data.Length >= 2 && data[0] is 0xFF or 0xFE && data[1] is 0xFF or 0xFE))
+        {
+            result.WarningList.Remove(result.NoTuneReason);
+            result.NoTuneReason = "not a text file (it holds binary data); ABC is text, each tune starting with an X: line";
+            result.WarningList.Add(result.NoTuneReason);
+        }
         return result;
     }
 
@@ -145,7 +153,10 @@ public static class AbcFile
             }
         }
         if (result.TuneList.Count == 0 && result.ErrorList.Count == 0)
-            result.WarningList.Add("no tune (X: field) found");
+        {
+            result.NoTuneReason = text.Length == 0 ? "empty file (0 bytes)" : "no tune (X: field) found";
+            result.WarningList.Add(result.NoTuneReason);
+        }
         return result;
     }
 

@@ -85,6 +85,10 @@ public sealed class AbcTune
     public IReadOnlyList<string> Warnings => WarningList;
     internal List<string> WarningList { get; } = new();
 
+    /// <summary>Why the input holds no tune at all ("empty file (0 bytes)", "not a text file ...", "no tune (X: field)
+    /// found"), or null when it holds tunes (read or not).</summary>
+    public string? NoTuneReason { get; internal set; }
+
     /// <inheritdoc />
     public override string ToString() => $"X:{ReferenceNumber} {(TitleList.Count > 0 ? TitleList[0] : "")} notes={Score.NoteCount}";
 }
@@ -110,4 +114,8 @@ public sealed class AbcParseResult
     /// <summary>Warnings outside any tune (free text, decoding fallbacks).</summary>
     public IReadOnlyList<string> Warnings => WarningList;
     internal List<string> WarningList { get; } = new();
+
+    /// <summary>Why the input holds no tune at all ("empty file (0 bytes)", "not a text file ...", "no tune (X: field)
+    /// found"), or null when it holds tunes (read or not).</summary>
+    public string? NoTuneReason { get; internal set; }
 }
