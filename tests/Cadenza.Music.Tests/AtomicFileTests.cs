@@ -53,10 +53,9 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
-    public void DiskFullOnARealSmallFileSystemWhenOneIsAvailable()
+    public void ADiskFullErrorFromTheWriterIsReportedAgainstTheTarget()
     {
-        // /dev/full answers every write with ENOSPC: the temporary file cannot be made there, so write through a
-        // stream that fails the same way instead.
+        // The stream fails the way a full disk does (ENOSPC, with .NET's message naming the temporary file).
         var path = Path.Combine(_dir, "full.wav");
         var e = Assert.Throws<IOException>(() => AtomicFile.Write(path, s => throw new IOException("No space left on device : '/tmp/.full.wav.1234.tmp'", 28)));
         Assert.Equal($"{path}: cannot write the file (the disk is full)", e.Message);
